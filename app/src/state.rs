@@ -1,0 +1,201 @@
+//! What the page shows, as plain data: the dataset's load state and the
+//! query's state, and how worker replies move them along. Components only
+//! render these.
+
+use glint_protocol::{DatasetSummary, FromWorker, TableData};
+
+use crate::dispatch::{Progress, Reply, RequestError};
+
+/// The URL the app loads on start; the server serves the built-in sample there.
+pub const SAMPLE_URL: &str = "/api/sample.ndjson";
+
+/// The query in the SQL box when the page opens.
+pub const DEFAULT_SQL: &str =
+    "SELECT event, count(*) AS n FROM events GROUP BY event ORDER BY n DESC";
+
+/// The dataset, from page start to `events` being queryable.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LoadState {
+    /// The worker's wasm is still loading.
+    #[default]
+    StartingEngine,
+    /// The worker is ingesting `source`.
+    Loading {
+        source: String,
+        progress: Progress,
+    },
+    Loaded(Box<DatasetSummary>),
+    Failed {
+        source: String,
+        error: RequestError,
+    },
+}
+
+impl LoadState {
+    /// The worker said `Ready`: the queued load request is now running.
+    pub fn engine_ready(self, source: &str) -> Self {
+        match self {
+            LoadState::StartingEngine => LoadState::Loading {
+                source: source.to_owned(),
+                progress: Progress::waiting("requesting"),
+            },
+            other => other,
+        }
+    }
+
+    /// A progress report for the load request.
+    pub fn progress(self, source: &str, progress: Progress) -> Self {
+        match self {
+            LoadState::StartingEngine | LoadState::Loading { .. } => LoadState::Loading {
+                source: source.to_owned(),
+                progress,
+            },
+            other => other,
+        }
+    }
+
+    /// The load request's final reply.
+    pub fn finished(source: &str, reply: Reply) -> Self {
+        match reply {
+            Ok(FromWorker::Loaded { summary }) => LoadState::Loaded(Box::new(summary)),
+            Ok(other) => LoadState::Failed {
+                source: source.to_owned(),
+                error: unexpected(&other),
+            },
+            Err(error) => LoadState::Failed {
+                source: source.to_owned(),
+                error,
+            },
+        }
+    }
+
+    /// Whether a query can run now (the load is over, for better or worse).
+    pub fn settled(&self) -> bool {
+        matches!(self, LoadState::Loaded(_) | LoadState::Failed { .. })
+    }
+}
+
+/// The SQL box's last run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum QueryState {
+    #[default]
+    Idle,
+    Running {
+        sql: String,
+    },
+    Done {
+        sql: String,
+        table: TableData,
+        elapsed_ms: f64,
+    },
+    Failed {
+        sql: String,
+        error: RequestError,
+    },
+}
+
+impl QueryState {
+    /// The query request's final reply.
+    pub fn finished(sql: String, reply: Reply) -> Self {
+        match reply {
+            Ok(FromWorker::QueryResult { table, elapsed_ms }) => QueryState::Done {
+                sql,
+                table,
+                elapsed_ms,
+            },
+            Ok(other) => QueryState::Failed {
+                sql,
+                error: unexpected(&other),
+            },
+            Err(error) => QueryState::Failed { sql, error },
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self, QueryState::Running { .. })
+    }
+}
+
+fn unexpected(reply: &FromWorker) -> RequestError {
+    let name = match reply {
+        FromWorker::Ready => "ready",
+        FromWorker::Progress { .. } => "progress",
+        FromWorker::Loaded { .. } => "loaded",
+        FromWorker::QueryResult { .. } => "query_result",
+        FromWorker::Error { .. } => "error",
+    };
+    RequestError::new(
+        "protocol",
+        format!("the engine worker answered with an unexpected `{name}` message"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glint_protocol::IngestReport;
+
+    fn summary() -> DatasetSummary {
+        DatasetSummary {
+            source: SAMPLE_URL.into(),
+            bytes: 10,
+            partitions: 2,
+            ingest_ms: 3.0,
+            report: IngestReport::default(),
+            schema: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn load_moves_from_start_to_loaded() {
+        let state = LoadState::StartingEngine.engine_ready(SAMPLE_URL);
+        assert!(
+            matches!(&state, LoadState::Loading { progress, .. } if progress.stage == "requesting")
+        );
+        assert!(!state.settled());
+        let p = Progress {
+            stage: "parse".into(),
+            bytes: 5,
+            total_bytes: Some(10),
+            rows: 7,
+        };
+        let state = state.progress(SAMPLE_URL, p.clone());
+        assert_eq!(
+            state,
+            LoadState::Loading {
+                source: SAMPLE_URL.into(),
+                progress: p
+            }
+        );
+        let state = LoadState::finished(SAMPLE_URL, Ok(FromWorker::Loaded { summary: summary() }));
+        assert_eq!(state, LoadState::Loaded(Box::new(summary())));
+        assert!(state.settled());
+        // A late progress report does not undo the result.
+        assert!(state.progress(SAMPLE_URL, Progress::waiting("x")).settled());
+    }
+
+    #[test]
+    fn wrong_replies_become_readable_errors() {
+        let state = LoadState::finished(SAMPLE_URL, Ok(FromWorker::Ready));
+        let LoadState::Failed { error, .. } = state else {
+            panic!()
+        };
+        assert_eq!(error.kind, "protocol");
+
+        let state = QueryState::finished(
+            "SELECT".into(),
+            Err(RequestError::new("sql", "syntax error")),
+        );
+        assert_eq!(
+            state,
+            QueryState::Failed {
+                sql: "SELECT".into(),
+                error: RequestError::new("sql", "syntax error")
+            }
+        );
+        let state = QueryState::finished("q".into(), Ok(FromWorker::Loaded { summary: summary() }));
+        assert!(
+            matches!(state, QueryState::Failed { error, .. } if error.message.contains("`loaded`"))
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! Errors as data: every failure of the engine is an [`EngineError`] with a
+//! stable [`ErrorKind`] (for programs) and a message written for analysts.
+
+use std::fmt;
+
+/// What went wrong, in words a program can match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The SQL text does not parse, or names something that does not exist.
+    Sql,
+    /// The query planned but failed while running.
+    Execution,
+    /// A limit was hit (memory, input size).
+    ResourcesExhausted,
+    /// In `failfast` mode, a malformed line stopped the ingest.
+    MalformedInput,
+    /// The caller broke an API contract (e.g. a range input that ends mid-line).
+    InvalidInput,
+    /// Anything else (a bug in Glint: please report it).
+    Internal,
+}
+
+impl ErrorKind {
+    /// Stable lower-case word used on the wire (`sql`, `execution`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Sql => "sql",
+            ErrorKind::Execution => "execution",
+            ErrorKind::ResourcesExhausted => "resources_exhausted",
+            ErrorKind::MalformedInput => "malformed_input",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// An engine failure: a kind and a readable message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl EngineError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        EngineError { kind, message: message.into() }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} error: {}", self.kind.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<datafusion::error::DataFusionError> for EngineError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        use datafusion::error::DataFusionError as D;
+        let kind = match e.find_root() {
+            D::SQL(..) | D::Plan(..) | D::SchemaError(..) | D::NotImplemented(..) => ErrorKind::Sql,
+            D::ResourcesExhausted(..) => ErrorKind::ResourcesExhausted,
+            D::Internal(..) => ErrorKind::Internal,
+            _ => ErrorKind::Execution,
+        };
+        EngineError::new(kind, e.to_string())
+    }
+}
+
+impl From<arrow::error::ArrowError> for EngineError {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        EngineError::new(ErrorKind::Execution, e.to_string())
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

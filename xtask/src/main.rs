@@ -1,0 +1,115 @@
+//! `cargo xtask`: every Glint workflow beyond `cargo build`, in the spirit of rust-analyzer's
+//! xtask (the alias lives in `.cargo/config.toml`).
+//!
+//! ```text
+//! cargo xtask build                       # Trunk release build into dist/ + .gz/.br copies
+//! cargo xtask dev [--host H] [--port N]   # build, then serve the app (default 127.0.0.1:8080)
+//! cargo xtask test [--no-wasm] [--no-e2e] # native, wasm-in-Chromium and end-to-end tests
+//! cargo xtask sample --out PATH [--users N] [--days N] [--seed S]
+//! ```
+//!
+//! Each command first installs the tools it needs and lacks ([`tools`]), runs every child process
+//! with one shared target directory and a pinned `PATH` ([`workspace`]), and times its steps
+//! ([`steps`]). Code map: `args.rs` (hand-rolled argument parsing), `build.rs` (Trunk build),
+//! `precompress.rs` (gzip/brotli copies of `dist/`), `dev.rs`, `test.rs`, `sample.rs`.
+//!
+//! **Invariant:** std + anyhow only, so `cargo xtask` is ready seconds after a fresh clone.
+
+mod args;
+mod build;
+mod dev;
+mod precompress;
+mod sample;
+mod steps;
+mod test;
+mod tools;
+mod workspace;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::args::Args;
+use crate::workspace::Workspace;
+
+const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  build                          cargo fetch, `trunk build --release --offline` into dist/,
+                                 then gzip/brotli copies of dist's .wasm and .js files
+  dev [--host H] [--port N]      build, build worker-server, serve the app
+                                 (default http://127.0.0.1:8080/)
+  test [--no-wasm] [--no-e2e]    native tests, engine tests on wasm32 in headless Chromium,
+                                 app build + end-to-end browser tests
+                                   --no-wasm  skip the wasm32 engine tests
+                                   --no-e2e   skip the app build and the end-to-end tests
+  sample --out PATH [...]        write the sample log (`worker-server sample`; --users,
+                                 --days, --seed are passed through)
+  help                           this text
+
+Every command installs what it needs and lacks first (apt: clang, llvm, chromium,
+chromium-driver; rustup: wasm32 target; cargo: wasm-bindgen-cli as pinned by Cargo.lock,
+trunk 0.21.14; npm: binaryen 132 into .tools/). All builds share one target directory:
+$GLINT_TARGET_DIR, default ~/.cache/glint/target.";
+
+fn main() -> ExitCode {
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.is_empty() {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let command = argv.remove(0);
+    match dispatch(&command, Args::new(argv)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask {command}: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command; its arguments are parsed here so that every command's surface is visible
+/// in one place.
+fn dispatch(command: &str, mut args: Args) -> Result<()> {
+    match command {
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        "build" => {
+            args.finish()?;
+            let ws = Workspace::locate()?;
+            build::run(&ws)
+        }
+        "dev" => {
+            let defaults = dev::DevOptions::default();
+            let options = dev::DevOptions {
+                host: args.value("--host")?.unwrap_or(defaults.host),
+                port: match args.value("--port")? {
+                    Some(port) => port
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("--port: `{port}` is not a port number"))?,
+                    None => defaults.port,
+                },
+            };
+            args.finish()?;
+            let ws = Workspace::locate()?;
+            dev::run(&ws, &options)
+        }
+        "test" => {
+            let options = test::TestOptions {
+                wasm: !args.flag("--no-wasm"),
+                e2e: !args.flag("--no-e2e"),
+            };
+            args.finish()?;
+            let ws = Workspace::locate()?;
+            test::run(&ws, &options)
+        }
+        "sample" => {
+            let ws = Workspace::locate()?;
+            sample::run(&ws, args.into_rest())
+        }
+        other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}

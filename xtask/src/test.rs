@@ -1,0 +1,122 @@
+//! `cargo xtask test`: every test, in order, failing fast.
+//!
+//! 1. native: `cargo test -p glint-protocol -p glint-engine -p worker-server`;
+//! 2. wasm: the engine's tests on wasm32 in headless Chromium
+//!    (`cargo test -p engine-wasm --target wasm32-unknown-unknown --release`; the runner is
+//!    `wasm-bindgen-test-runner`, set in `.cargo/config.toml`, with chromedriver and
+//!    `engine-wasm/webdriver.json`);
+//! 3. build: the app with Trunk ([`crate::build::app`]) and the native `worker-server`;
+//! 4. e2e: `node --test tests/e2e/` drives Chromium against that server and `dist/`.
+//!
+//! `--no-wasm` skips 2; `--no-e2e` skips 3 and 4 (3 only exists to feed 4). The closing line
+//! `xtask: N passed, 0 failed` is printed only when every step that ran passed.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+use crate::build;
+use crate::steps::Steps;
+use crate::tools::{self, CHROMEDRIVER, CHROMIUM, Needs};
+use crate::workspace::Workspace;
+
+/// Which optional steps run (all by default).
+pub struct TestOptions {
+    /// Run the wasm32 engine tests in headless Chromium.
+    pub wasm: bool,
+    /// Build the app and the server and run the end-to-end tests.
+    pub e2e: bool,
+}
+
+const NATIVE: &str = "native tests (protocol, engine, worker-server)";
+const WASM: &str = "wasm engine tests (headless Chromium)";
+const BUILD: &str = "build app (trunk) and worker-server";
+const E2E: &str = "end-to-end tests (node --test tests/e2e/)";
+
+pub fn run(ws: &Workspace, options: &TestOptions) -> Result<()> {
+    let start = Instant::now();
+    let needs = Needs {
+        wasm: options.wasm || options.e2e,
+        trunk: options.e2e,
+        chromium: options.wasm || options.e2e,
+        e2e_node: options.e2e,
+    };
+    tools::bootstrap(ws, needs)?;
+
+    let mut steps = Steps::new();
+    let result = all_steps(ws, options, &mut steps);
+    steps.print_summary(start.elapsed());
+    match (result, steps.first_failure()) {
+        (Ok(()), _) => {
+            let (passed, failed) = steps.counts();
+            println!("xtask: {passed} passed, {failed} failed");
+            Ok(())
+        }
+        (Err(error), Some(step)) => {
+            println!("xtask: FAILED at step `{step}`");
+            Err(error)
+        }
+        (Err(error), None) => Err(error),
+    }
+}
+
+/// The steps in order; the first failure stops the rest.
+fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result<()> {
+    steps.run(NATIVE, || {
+        ws.run(ws.cargo().args([
+            "test",
+            "-p",
+            "glint-protocol",
+            "-p",
+            "glint-engine",
+            "-p",
+            "worker-server",
+        ]))
+    })?;
+
+    if options.wasm {
+        steps.run(WASM, || {
+            ws.run(
+                ws.cargo()
+                    .args([
+                        "test",
+                        "-p",
+                        "engine-wasm",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                    ])
+                    .arg("--release")
+                    .env("CHROMEDRIVER", CHROMEDRIVER)
+                    .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
+            )
+        })?;
+    } else {
+        steps.skip(WASM, "--no-wasm");
+    }
+
+    if !options.e2e {
+        steps.skip(BUILD, "--no-e2e");
+        steps.skip(E2E, "--no-e2e");
+        return Ok(());
+    }
+    steps.run(BUILD, || {
+        let mut inner = Steps::new();
+        build::app(ws, &mut inner)?;
+        inner.run("cargo build -p worker-server", || {
+            ws.run(ws.cargo().args(["build", "-p", "worker-server"]))
+        })
+    })?;
+    steps.run(E2E, || {
+        let server = ws.server_bin();
+        if !server.is_file() {
+            bail!("{} is missing after the build", server.display());
+        }
+        ws.run(
+            ws.cmd("node")
+                .args(["--test", "tests/e2e/"])
+                .env("GLINT_SERVER_BIN", &server)
+                .env("GLINT_DIST", ws.dist())
+                .env("CHROMIUM", CHROMIUM),
+        )
+    })
+}
