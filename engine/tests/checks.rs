@@ -111,7 +111,22 @@ checks! {
                 "{\"event\":\"e\",\"n\":5}\n",
             ),
             "SELECT event, n FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 8 rows 2 empty 0 malformed 6 conflicts 0
+                  malformed line 2 @20: EOF while parsing a value (column 17) | {"event":"b","n":
+                  malformed line 3 @38: expected ident (column 2) | not json at all
+                  malformed line 4 @54: expected a JSON object, found an array | [1,2,3]
+                  malformed line 5 @62: expected a JSON object, found a string | "just a string"
+                  malformed line 6 @78: trailing characters (column 21) | {"event":"c","n":3} trailing
+                  malformed line 7 @107: trailing comma (column 20) | {"event":"d","n":4,}
+                schema: event:Utf8 n:Int64 _line:UInt64 _offset:UInt64
+                +-------+---+
+                | event | n |
+                +-------+---+
+                | a     | 1 |
+                | e     | 5 |
+                +-------+---+
+            "#]],
         );
     }
 
@@ -119,7 +134,16 @@ checks! {
         check(
             "\n{\"event\":\"a\"}\n   \n\t\n{\"event\":\"b\"}\n\n",
             "SELECT event, _line FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 6 rows 2 empty 4 malformed 0 conflicts 0
+                schema: event:Utf8 _line:UInt64 _offset:UInt64
+                +-------+-------+
+                | event | _line |
+                +-------+-------+
+                | a     | 2     |
+                | b     | 5     |
+                +-------+-------+
+            "#]],
         );
     }
 
@@ -128,7 +152,9 @@ checks! {
             ParseMode::FailFast,
             "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{oops}\n{\"event\":\"c\"}\n{broken\n",
             "SELECT count(*) FROM events",
-            expect![[""]],
+            expect![[r#"
+                ingest failed: malformed_input error: line 3 (byte offset 28) is malformed: key must be a string (column 2) (mode failfast; use permissive to skip such lines)
+            "#]],
         );
     }
 
@@ -143,7 +169,23 @@ checks! {
                 "{\"event\":\"f\"}\n",
             ),
             "SELECT event, user_id, \"userId__raw\" FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 6 rows 6 empty 0 malformed 0 conflicts 2
+                  conflicts in userId (string): 2
+                    line 2 @28: number 33
+                    line 3 @54: object {"id":"u9"}
+                schema: userId:Utf8 userId__raw:Utf8 event:Utf8 user_id:Utf8(=userId) _line:UInt64 _offset:UInt64
+                +-------+---------+-------------+
+                | event | user_id | userId__raw |
+                +-------+---------+-------------+
+                | a     | u1      |             |
+                | b     |         | 33          |
+                | c     |         | {"id":"u9"} |
+                | d     |         |             |
+                | e     | 33      |             |
+                | f     |         |             |
+                +-------+---------+-------------+
+            "#]],
         );
     }
 
@@ -151,7 +193,18 @@ checks! {
         check(
             "{\"a\":1,\"b\":\"x\"}\n{\"b\":\"y\"}\n{\"a\":3}\n{}\n",
             "SELECT a, b, a IS NULL AS a_null FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 4 rows 4 empty 0 malformed 0 conflicts 0
+                schema: a:Int64 b:Utf8 _line:UInt64 _offset:UInt64
+                +---+---+--------+
+                | a | b | a_null |
+                +---+---+--------+
+                | 1 | x | false  |
+                |   | y | true   |
+                | 3 |   | false  |
+                |   |   | true   |
+                +---+---+--------+
+            "#]],
         );
     }
 
@@ -163,7 +216,17 @@ checks! {
                 "{\"event\":\"z\"}\n",
             ),
             "SELECT event, properties.variant, properties['price'] AS price, properties.tags, context.device.type AS device FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 3 rows 3 empty 0 malformed 0 conflicts 0
+                schema: event:Utf8 properties:Struct properties.variant:Utf8 properties.price:Float64 properties.tags:Utf8 context:Struct context.device:Struct context.device.type:Utf8 _line:UInt64 _offset:UInt64
+                +-------+----------------------------+-------+-------------------------+--------+
+                | event | events.properties[variant] | price | events.properties[tags] | device |
+                +-------+----------------------------+-------+-------------------------+--------+
+                | x     | control                    | 9.5   | ["a","b"]               | mobile |
+                | y     | treatment                  |       |                         |        |
+                | z     |                            |       |                         |        |
+                +-------+----------------------------+-------+-------------------------+--------+
+            "#]],
         );
     }
 
@@ -171,15 +234,53 @@ checks! {
         check(
             "{\"v\":1}\n{\"v\":2.5}\n{\"v\":3}\n{\"v\":9007199254740993}\n",
             "SELECT v, arrow_typeof(v) AS t FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 4 rows 4 empty 0 malformed 0 conflicts 0
+                schema: v:Float64 _line:UInt64 _offset:UInt64
+                +--------------------+---------+
+                | v                  | t       |
+                +--------------------+---------+
+                | 1.0                | Float64 |
+                | 2.5                | Float64 |
+                | 3.0                | Float64 |
+                | 9007199254740992.0 | Float64 |
+                +--------------------+---------+
+            "#]],
         );
     }
 
     fn large_integers_stay_exact() {
         check(
-            "{\"v\":9007199254740993}\n{\"v\":-4}\n{\"v\":18446744073709551615}\n",
+            "{\"v\":9007199254740993}\n{\"v\":-4}\n{\"v\":-9223372036854775808}\n",
             "SELECT v, arrow_typeof(v) AS t FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 3 rows 3 empty 0 malformed 0 conflicts 0
+                schema: v:Int64 _line:UInt64 _offset:UInt64
+                +----------------------+-------+
+                | v                    | t     |
+                +----------------------+-------+
+                | 9007199254740993     | Int64 |
+                | -4                   | Int64 |
+                | -9223372036854775808 | Int64 |
+                +----------------------+-------+
+            "#]],
+        );
+    }
+
+    fn integers_beyond_64_bits_widen_to_float() {
+        check(
+            "{\"v\":1}\n{\"v\":18446744073709551615}\n",
+            "SELECT v, arrow_typeof(v) AS t FROM events ORDER BY _line",
+            expect![[r#"
+                lines 2 rows 2 empty 0 malformed 0 conflicts 0
+                schema: v:Float64 _line:UInt64 _offset:UInt64
+                +-----------------------+---------+
+                | v                     | t       |
+                +-----------------------+---------+
+                | 1.0                   | Float64 |
+                | 1.8446744073709552e19 | Float64 |
+                +-----------------------+---------+
+            "#]],
         );
     }
 
@@ -192,15 +293,56 @@ checks! {
                 "{\"timestamp\":\"2026-10-01 23:30:00\",\"event\":\"d\"}\n",
             ),
             "SELECT event, ts, extract(hour FROM ts) AS hour, date_trunc('day', ts) AS day FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 4 rows 4 empty 0 malformed 0 conflicts 0
+                schema: timestamp:Timestamp(µs, UTC) event:Utf8 ts:Timestamp(µs, UTC)(=timestamp) _line:UInt64 _offset:UInt64
+                +-------+--------------------------+------+----------------------+
+                | event | ts                       | hour | day                  |
+                +-------+--------------------------+------+----------------------+
+                | a     | 2026-10-01T12:00:00Z     | 12   | 2026-10-01T00:00:00Z |
+                | b     | 2026-10-01T12:00:00Z     | 12   | 2026-10-01T00:00:00Z |
+                | c     | 2026-10-01T12:00:00.250Z | 12   | 2026-10-01T00:00:00Z |
+                | d     | 2026-10-01T23:30:00Z     | 23   | 2026-10-01T00:00:00Z |
+                +-------+--------------------------+------+----------------------+
+            "#]],
         );
     }
 
-    fn a_bad_timestamp_makes_the_column_text() {
+    fn a_stray_bad_timestamp_is_a_conflict() {
+        // 19 date-times and one word: the column stays a timestamp (at least
+        // 95% parse) and the word is a counted conflict, kept in `__raw`.
+        let good: String = (1..=19).map(|d| format!("{{\"timestamp\":\"2026-10-{d:02}T12:00:00Z\"}}\n")).collect();
+        check(
+            &(good + "{\"timestamp\":\"yesterday\"}\n"),
+            "SELECT count(ts) AS n, min(ts) AS first, max(ts) AS last, max(timestamp__raw) AS raw FROM events",
+            expect![[r#"
+                lines 20 rows 20 empty 0 malformed 0 conflicts 1
+                  conflicts in timestamp (timestamp): 1
+                    line 20 @703: string (not a timestamp) "yesterday"
+                schema: timestamp:Timestamp(µs, UTC) timestamp__raw:Utf8 ts:Timestamp(µs, UTC)(=timestamp) _line:UInt64 _offset:UInt64
+                +----+----------------------+----------------------+-------------+
+                | n  | first                | last                 | raw         |
+                +----+----------------------+----------------------+-------------+
+                | 19 | 2026-10-01T12:00:00Z | 2026-10-19T12:00:00Z | "yesterday" |
+                +----+----------------------+----------------------+-------------+
+            "#]],
+        );
+    }
+
+    fn mostly_non_timestamps_make_the_column_text() {
         check(
             "{\"timestamp\":\"2026-10-01T12:00:00Z\"}\n{\"timestamp\":\"yesterday\"}\n",
             "SELECT timestamp FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 2 rows 2 empty 0 malformed 0 conflicts 0
+                schema: timestamp:Utf8 _line:UInt64 _offset:UInt64
+                +----------------------+
+                | timestamp            |
+                +----------------------+
+                | 2026-10-01T12:00:00Z |
+                | yesterday            |
+                +----------------------+
+            "#]],
         );
     }
 
@@ -208,7 +350,17 @@ checks! {
         check(
             "{\"event\":\"a\"}\r\n{\"event\":\"b\"}\r\n\r\n{\"event\":\"c\"}",
             "SELECT event, _line, _offset, length(event) AS len FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 4 rows 3 empty 1 malformed 0 conflicts 0
+                schema: event:Utf8 _line:UInt64 _offset:UInt64
+                +-------+-------+---------+-----+
+                | event | _line | _offset | len |
+                +-------+-------+---------+-----+
+                | a     | 1     | 0       | 1   |
+                | b     | 2     | 15      | 1   |
+                | c     | 4     | 32      | 1   |
+                +-------+-------+---------+-----+
+            "#]],
         );
     }
 
@@ -216,7 +368,16 @@ checks! {
         check(
             "\u{feff}{\"event\":\"a\"}\n{\"event\":\"é \\u00e9 ☃\"}\n",
             "SELECT event, _offset FROM events ORDER BY _line",
-            expect![[""]],
+            expect![[r#"
+                lines 2 rows 2 empty 0 malformed 0 conflicts 0
+                schema: event:Utf8 _line:UInt64 _offset:UInt64
+                +-------+---------+
+                | event | _offset |
+                +-------+---------+
+                | a     | 0       |
+                | é é ☃ | 17      |
+                +-------+---------+
+            "#]],
         );
     }
 
@@ -230,7 +391,15 @@ checks! {
                 "{\"event\":\"third\",\"userId\":\"u3\",\"properties\":{\"n\":3}}\n",
             ),
             "SELECT count(*) AS rows, sum(properties.n) AS total, string_agg(event, ',' ORDER BY _line) AS events FROM events",
-            expect![[""]],
+            expect![[r#"
+                lines 3 rows 3 empty 0 malformed 0 conflicts 0
+                schema: event:Utf8 userId:Utf8 properties:Struct properties.n:Int64 user_id:Utf8(=userId) _line:UInt64 _offset:UInt64
+                +------+-------+--------------------+
+                | rows | total | events             |
+                +------+-------+--------------------+
+                | 3    | 6     | first,second,third |
+                +------+-------+--------------------+
+            "#]],
         );
     }
 
@@ -238,7 +407,15 @@ checks! {
         check(
             "{\"type\":\"track\",\"event\":\"Added to Cart\",\"userId\":\"u1\",\"anonymousId\":\"a1\",\"messageId\":\"m1\",\"timestamp\":\"2026-10-01T00:00:00Z\",\"properties\":{\"variant\":\"control\"}}\n",
             "SELECT event, user_id, anonymous_id, message_id, ts FROM events",
-            expect![[""]],
+            expect![[r#"
+                lines 1 rows 1 empty 0 malformed 0 conflicts 0
+                schema: type:Utf8 event:Utf8 userId:Utf8 anonymousId:Utf8 messageId:Utf8 timestamp:Timestamp(µs, UTC) properties:Struct properties.variant:Utf8 user_id:Utf8(=userId) anonymous_id:Utf8(=anonymousId) message_id:Utf8(=messageId) ts:Timestamp(µs, UTC)(=timestamp) _line:UInt64 _offset:UInt64
+                +---------------+---------+--------------+------------+----------------------+
+                | event         | user_id | anonymous_id | message_id | ts                   |
+                +---------------+---------+--------------+------------+----------------------+
+                | Added to Cart | u1      | a1           | m1         | 2026-10-01T00:00:00Z |
+                +---------------+---------+--------------+------------+----------------------+
+            "#]],
         );
     }
 
@@ -246,7 +423,12 @@ checks! {
         check(
             "{\"event\":\"a\"}\n",
             "SELECT no_such_column FROM events",
-            expect![[""]],
+            expect![[r#"
+                lines 1 rows 1 empty 0 malformed 0 conflicts 0
+                schema: event:Utf8 _line:UInt64 _offset:UInt64
+                query failed: sql error: Schema error: No field named no_such_column.
+                Valid fields are events.event, events._line, events._offset.
+            "#]],
         );
     }
 
@@ -256,7 +438,26 @@ checks! {
         check(
             &log,
             "SELECT properties.variant AS variant, count(DISTINCT user_id) AS users, count(*) AS events FROM events WHERE properties.experiment_id = 'rec_model_v2' GROUP BY 1 ORDER BY 1",
-            expect![[""]],
+            expect![[r#"
+                lines 1963 rows 1961 empty 0 malformed 2 conflicts 7
+                  malformed line 433 @141035: expected a JSON object, found an array | ["not", "an", "object"]
+                  malformed line 1303 @423716: expected a JSON object, found an array | ["not", "an", "object"]
+                  conflicts in userId (string): 7
+                    line 563 @182859: number 201
+                    line 662 @215517: number 207
+                    line 1089 @354864: number 281
+                    line 1186 @386184: number 232
+                    line 1519 @494205: number 295
+                    line 1820 @592340: number 256
+                    line 1877 @610679: number 51
+                schema: type:Utf8 event:Utf8 userId:Utf8 userId__raw:Utf8 anonymousId:Utf8 timestamp:Timestamp(µs, UTC) messageId:Utf8 properties:Struct properties.experiment_id:Utf8 properties.variant:Utf8 properties.path:Utf8 properties.vertical:Utf8 properties.product_id:Utf8 properties.price:Float64 properties.quantity:Int64 properties.value:Float64 properties.order_id:Utf8 properties.revenue:Float64 properties.currency:Utf8 context:Struct context.device:Struct context.device.type:Utf8 context.locale:Utf8 context.session_id:Utf8 user_id:Utf8(=userId) anonymous_id:Utf8(=anonymousId) message_id:Utf8(=messageId) ts:Timestamp(µs, UTC)(=timestamp) _line:UInt64 _offset:UInt64
+                +-----------+-------+--------+
+                | variant   | users | events |
+                +-----------+-------+--------+
+                | control   | 90    | 871    |
+                | treatment | 71    | 750    |
+                +-----------+-------+--------+
+            "#]],
         );
     }
 }

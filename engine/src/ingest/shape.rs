@@ -5,7 +5,9 @@
 //!
 //! Type rule per path: the JSON kind with the most values wins (integers and
 //! floats count together as numbers: a float makes the column `Float64`);
-//! strings are `Timestamp(µs, UTC)` when every one parses as a date-time;
+//! strings are `Timestamp(µs, UTC)` when at least 95% of them parse as a
+//! date-time (the rest are conflicts: one stray "yesterday" must not turn a
+//! whole log's time column into text);
 //! objects become structs. Values of other kinds are type conflicts: NULL in
 //! the column, counted, and kept as JSON text in a `<name>__raw` column.
 
@@ -265,6 +267,10 @@ pub fn type_text(t: &DataType) -> String {
     }
 }
 
+/// Share of a column's strings (in percent) that must parse as date-times for
+/// the column to be a timestamp.
+pub const TIMESTAMP_PERCENT: u64 = 95;
+
 fn decide(shape: &Shape, parent_path: &str) -> PlanField {
     let path = if parent_path.is_empty() { shape.name.clone() } else { format!("{parent_path}.{}", shape.name) };
     let c = &shape.counts;
@@ -281,7 +287,7 @@ fn decide(shape: &Shape, parent_path: &str) -> PlanField {
         _ if won == 0 => ColumnType::Utf8,
         Kind::Object if shape.children.is_empty() => ColumnType::Json,
         Kind::Object => ColumnType::Struct(shape.children.iter().map(|ch| decide(ch, &path)).collect()),
-        Kind::Str if c.ts == c.str => ColumnType::Timestamp,
+        Kind::Str if c.ts > 0 && c.ts * 100 >= c.str * TIMESTAMP_PERCENT => ColumnType::Timestamp,
         Kind::Str => ColumnType::Utf8,
         Kind::Float if c.float == 0 => ColumnType::Int,
         Kind::Float | Kind::Int => ColumnType::Float,
@@ -290,6 +296,7 @@ fn decide(shape: &Shape, parent_path: &str) -> PlanField {
     };
     let fits: u64 = match &ty {
         ColumnType::Json => c.array + c.object,
+        ColumnType::Timestamp => c.ts,
         _ => won,
     };
     PlanField { name: shape.name.clone(), path, ty, conflicts: c.non_null() - fits }
