@@ -6,6 +6,7 @@
 //! | tool | check | install |
 //! |---|---|---|
 //! | clang, llvm (zstd's C code on wasm32) | `clang`, `llvm-ar`/`llvm-config` on PATH | apt-get |
+//! | brotli (precompressed dist/) | `brotli` on PATH | apt-get |
 //! | chromium, chromium-driver (tests) | `/usr/bin/chromium`, `/usr/bin/chromedriver` | apt-get |
 //! | wasm32 target | `rustup target list --installed` | `rustup target add` |
 //! | wasm-bindgen-cli | `--version` = Cargo.lock's `wasm-bindgen` | `cargo install` (no `--locked`) |
@@ -85,6 +86,10 @@ fn apt_packages(ws: &Workspace, needs: Needs, steps: &mut Steps) -> Result<()> {
         if ws.which("llvm-ar").is_none() && ws.which("llvm-config").is_none() {
             missing.push("llvm");
         }
+    }
+    if needs.trunk && ws.which("brotli").is_none() {
+        // dist/ is served precompressed; brotli shrinks the engine worker most.
+        missing.push("brotli");
     }
     if needs.chromium {
         if !Path::new(CHROMIUM).is_file() {
