@@ -8,12 +8,20 @@
 //! 3. build: the app with Trunk ([`crate::build::app`]) and the native `worker-server`;
 //! 4. e2e: `node --test tests/e2e/` drives Chromium against that server and `dist/`.
 //!
+//! On a cold machine the wasm32 build of step 2 starts in the background before step 1
+//! (`cargo test --no-run`, output in `<target>/xtask-wasm-build.log`): DataFusion's crates
+//! compile mostly one after another, so two builds side by side keep both cores busy and cut
+//! the cold wall-clock time. Cargo locks the native and the wasm32 build directories
+//! separately, so they do not wait on each other.
+//!
 //! `--no-wasm` skips 2; `--no-e2e` skips 3 and 4 (3 only exists to feed 4). The closing line
 //! `xtask: N passed, 0 failed` is printed only when every step that ran passed.
 
+use std::fs::File;
+use std::process::{Child, Stdio};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::build;
 use crate::steps::Steps;
@@ -60,9 +68,45 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> Result<()> {
     }
 }
 
+/// `cargo test` arguments of the wasm32 engine tests.
+const WASM_TEST_ARGS: [&str; 6] = ["test", "-p", "engine-wasm", "--target", "wasm32-unknown-unknown", "--release"];
+
+/// Starts compiling the wasm32 tests in the background (see the module docs).
+fn start_wasm_build(ws: &Workspace) -> Result<(Child, std::path::PathBuf)> {
+    std::fs::create_dir_all(&ws.target_dir)?;
+    let log_path = ws.target_dir.join("xtask-wasm-build.log");
+    let log = File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let child = ws
+        .cargo()
+        .args(WASM_TEST_ARGS)
+        .arg("--no-run")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting the background wasm32 build")?;
+    println!("(building the wasm32 tests in the background meanwhile; log: {})", log_path.display());
+    Ok((child, log_path))
+}
+
+/// Waits for the background wasm32 build; on failure, shows the end of its log.
+fn finish_wasm_build(mut child: Child, log_path: &std::path::Path) -> Result<()> {
+    let status = child.wait().context("waiting for the background wasm32 build")?;
+    if status.success() {
+        return Ok(());
+    }
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(60).collect();
+    for line in tail.iter().rev() {
+        eprintln!("{line}");
+    }
+    bail!("the wasm32 test build failed ({status}); full log: {}", log_path.display())
+}
+
 /// The steps in order; the first failure stops the rest.
 fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result<()> {
-    steps.run(NATIVE, || {
+    let mut background = if options.wasm { Some(start_wasm_build(ws)?) } else { None };
+    let native = steps.run(NATIVE, || {
         ws.run(ws.cargo().args([
             "test",
             "-p",
@@ -72,20 +116,21 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             "-p",
             "worker-server",
         ]))
-    })?;
+    });
+    if let Err(error) = native {
+        if let Some((mut child, _)) = background.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        return Err(error);
+    }
 
-    if options.wasm {
+    if let Some((child, log_path)) = background.take() {
         steps.run(WASM, || {
+            finish_wasm_build(child, &log_path)?;
             ws.run(
                 ws.cargo()
-                    .args([
-                        "test",
-                        "-p",
-                        "engine-wasm",
-                        "--target",
-                        "wasm32-unknown-unknown",
-                    ])
-                    .arg("--release")
+                    .args(WASM_TEST_ARGS)
                     .env("CHROMEDRIVER", CHROMEDRIVER)
                     .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
             )
