@@ -41,18 +41,9 @@ pub fn run(ws: &Workspace, options: &DevOptions) -> Result<()> {
         "--port",
         &options.port.to_string(),
     ]);
+    // The server prints "Glint is running at http://…/" once it has bound the port.
     println!("\n$ {}", ws.display(&serve));
-    println!("Glint is running at {}", url(&options.host, options.port));
     exec(serve)
-}
-
-/// `http://host:port/`, bracketing IPv6 literals.
-fn url(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("http://[{host}]:{port}/")
-    } else {
-        format!("http://{host}:{port}/")
-    }
 }
 
 /// Replaces this process with `cmd` (on Unix); elsewhere runs it to completion.
@@ -68,16 +59,5 @@ fn exec(mut cmd: std::process::Command) -> Result<()> {
         let status = cmd.status().context("could not start worker-server")?;
         anyhow::ensure!(status.success(), "worker-server exited with {status}");
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url;
-
-    #[test]
-    fn urls() {
-        assert_eq!(url("127.0.0.1", 8080), "http://127.0.0.1:8080/");
-        assert_eq!(url("::1", 9000), "http://[::1]:9000/");
     }
 }
