@@ -52,6 +52,8 @@ pub struct RequestError {
     /// A stable machine-readable word (`sql`, `fetch`, `worker_failed`, ...).
     pub kind: String,
     pub message: String,
+    /// What was probably meant (closest column names, types to cast ...).
+    pub hint: Option<String>,
 }
 
 impl RequestError {
@@ -59,11 +61,12 @@ impl RequestError {
         RequestError {
             kind: kind.to_owned(),
             message: message.into(),
+            hint: None,
         }
     }
 }
 
-/// The final answer to a request: a `Loaded` or `QueryResult` body, or an error.
+/// The final answer to a request: a `Loaded`, `SqlResult`, `Rows`, ... body, or an error.
 pub type Reply = Result<FromWorker, RequestError>;
 
 /// `kind` of the errors made up when the worker itself failed.
@@ -208,7 +211,7 @@ impl<P: Clone, D> Dispatcher<P, D> {
             body => match self.pending.remove(&id) {
                 Some(pending) => {
                     let reply = match body {
-                        FromWorker::Error { kind, message } => Err(RequestError { kind, message }),
+                        FromWorker::Error { kind, message, hint } => Err(RequestError { kind, message, hint }),
                         other => Ok(other),
                     };
                     Delivery::Done {
@@ -257,11 +260,17 @@ mod tests {
     }
 
     fn query(sql: &str) -> ToWorker {
-        ToWorker::Query { sql: sql.into() }
+        ToWorker::RunSql {
+            key: "cell1".into(),
+            table: None,
+            sql: sql.into(),
+            params: Vec::new(),
+            page_rows: 100,
+        }
     }
 
     fn result() -> FromWorker {
-        FromWorker::QueryResult {
+        FromWorker::SqlResult {
             table: TableData::default(),
             elapsed_ms: 1.5,
         }
@@ -320,6 +329,7 @@ mod tests {
             FromWorker::Error {
                 kind: "sql".into(),
                 message: "bad".into(),
+                hint: None,
             },
         )) {
             Delivery::Done { handler, reply } => {

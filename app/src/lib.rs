@@ -6,16 +6,26 @@
 //!
 //! - [`worker`]: the worker handle (spawn, ready handshake, requests by id);
 //!   [`dispatch`] is its browser-free bookkeeping.
-//! - [`state`]: the page's state as plain data; [`format`]: display text.
-//! - [`app`], [`dataset`], [`query`]: components that render the state.
+//! - [`run`]: running a notebook as plain data (cell states, the queue);
+//!   [`state`]: the dataset's load state; [`format`]: display text. The
+//!   notebook model itself is `glint_notebook`.
+//! - [`ctx`]: the shared signals and the actions on them (talks to the worker).
+//! - [`app`], [`cells`], [`results`], [`dataset`]: components that render the
+//!   state; [`chart_view`] draws charts with plotters; [`browser`]: local
+//!   storage, downloads, clipboard, the URL fragment.
 //! - [`panic_report`]: panics become a readable message in the page.
 
 pub mod app;
+pub mod browser;
+pub mod cells;
+pub mod chart_view;
+pub mod ctx;
 pub mod dataset;
 pub mod dispatch;
 pub mod format;
 pub mod panic_report;
-pub mod query;
+pub mod results;
+pub mod run;
 pub mod state;
 pub mod worker;
 

@@ -1,17 +1,13 @@
-//! What the page shows, as plain data: the dataset's load state and the
-//! query's state, and how worker replies move them along. Components only
-//! render these.
+//! The dataset's load state as plain data, and how worker replies move it
+//! along. Components only render it.
 
-use glint_protocol::{DatasetSummary, FromWorker, TableData};
+use glint_protocol::{DatasetSummary, FromWorker};
 
 use crate::dispatch::{Progress, Reply, RequestError};
 
 /// The URL the app loads on start; the server serves the built-in sample there.
 pub const SAMPLE_URL: &str = "/api/sample.ndjson";
 
-/// The query in the SQL box when the page opens.
-pub const DEFAULT_SQL: &str =
-    "SELECT event, count(*) AS n FROM events GROUP BY event ORDER BY n DESC";
 
 /// The dataset, from page start to `events` being queryable.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,53 +71,15 @@ impl LoadState {
     }
 }
 
-/// The SQL box's last run.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum QueryState {
-    #[default]
-    Idle,
-    Running {
-        sql: String,
-    },
-    Done {
-        sql: String,
-        table: TableData,
-        elapsed_ms: f64,
-    },
-    Failed {
-        sql: String,
-        error: RequestError,
-    },
-}
-
-impl QueryState {
-    /// The query request's final reply.
-    pub fn finished(sql: String, reply: Reply) -> Self {
-        match reply {
-            Ok(FromWorker::QueryResult { table, elapsed_ms }) => QueryState::Done {
-                sql,
-                table,
-                elapsed_ms,
-            },
-            Ok(other) => QueryState::Failed {
-                sql,
-                error: unexpected(&other),
-            },
-            Err(error) => QueryState::Failed { sql, error },
-        }
-    }
-
-    pub fn is_running(&self) -> bool {
-        matches!(self, QueryState::Running { .. })
-    }
-}
-
-fn unexpected(reply: &FromWorker) -> RequestError {
+pub fn unexpected(reply: &FromWorker) -> RequestError {
     let name = match reply {
         FromWorker::Ready => "ready",
         FromWorker::Progress { .. } => "progress",
         FromWorker::Loaded { .. } => "loaded",
-        FromWorker::QueryResult { .. } => "query_result",
+        FromWorker::SqlResult { .. } => "sql_result",
+        FromWorker::Rows { .. } => "rows",
+        FromWorker::Exported { .. } => "exported",
+        FromWorker::Dropped => "dropped",
         FromWorker::Error { .. } => "error",
     };
     RequestError::new(
@@ -182,20 +140,5 @@ mod tests {
         };
         assert_eq!(error.kind, "protocol");
 
-        let state = QueryState::finished(
-            "SELECT".into(),
-            Err(RequestError::new("sql", "syntax error")),
-        );
-        assert_eq!(
-            state,
-            QueryState::Failed {
-                sql: "SELECT".into(),
-                error: RequestError::new("sql", "syntax error")
-            }
-        );
-        let state = QueryState::finished("q".into(), Ok(FromWorker::Loaded { summary: summary() }));
-        assert!(
-            matches!(state, QueryState::Failed { error, .. } if error.message.contains("`loaded`"))
-        );
     }
 }

@@ -4,13 +4,17 @@
 //! This is thin browser glue over [`Dispatcher`], which holds all the
 //! bookkeeping (and its tests). The worker is a classic `Worker` running
 //! Trunk's loader shim for the `engine-wasm` `worker` bin; every message in
-//! either direction is the JSON text of a `glint_protocol::Envelope`.
+//! either direction is the JSON text of a `glint_protocol::Envelope`, or
+//! `{text, attachment}` when it carries a `File` (to the worker) or an
+//! `ArrayBuffer` (from it).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use glint_protocol::{FromWorker, ToWorker};
-use wasm_bindgen::JsCast;
+use glint_protocol::{ATTACHMENT_FIELD, FromWorker, TEXT_FIELD, ToWorker};
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen::closure::Closure;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
@@ -21,10 +25,12 @@ pub const WORKER_URL: &str = "./worker_loader.js";
 
 /// Called with each progress report of one request.
 pub type ProgressFn = Rc<dyn Fn(Progress)>;
-/// Called once with a request's final reply.
-pub type DoneFn = Box<dyn FnOnce(Reply)>;
+/// Called once with a request's final reply and its attachment, if any.
+pub type DoneFn = Box<dyn FnOnce(Reply, Option<JsValue>)>;
 
 type SharedDispatcher = Rc<RefCell<Dispatcher<ProgressFn, DoneFn>>>;
+/// Attachments of requests not posted yet, by request id.
+type Outgoing = Rc<RefCell<HashMap<u64, JsValue>>>;
 
 /// Things that happen to the worker itself rather than to one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +51,7 @@ pub enum WorkerEvent {
 pub struct EngineWorker {
     worker: Worker,
     dispatch: SharedDispatcher,
+    outgoing: Outgoing,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -56,14 +63,16 @@ impl EngineWorker {
         let worker = Worker::new(url)
             .map_err(|e| format!("cannot start the engine worker ({url}): {}", js_text(&e)))?;
         let dispatch: SharedDispatcher = Rc::new(RefCell::new(Dispatcher::new()));
+        let outgoing: Outgoing = Rc::default();
         let on_event: Rc<dyn Fn(WorkerEvent)> = Rc::new(on_event);
 
         let on_message = {
             let worker = worker.clone();
             let dispatch = dispatch.clone();
+            let outgoing = outgoing.clone();
             let on_event = on_event.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else {
+                let Some((text, attachment)) = split_message(&event.data()) else {
                     on_event(WorkerEvent::Invalid(
                         "the worker sent a message that is not text".into(),
                     ));
@@ -74,12 +83,12 @@ impl EngineWorker {
                 match delivery {
                     Delivery::Ready { flush } => {
                         for (id, message) in flush {
-                            post(&worker, &dispatch, id, &message);
+                            post(&worker, &dispatch, &outgoing, id, &message);
                         }
                         on_event(WorkerEvent::Ready);
                     }
                     Delivery::Progress { handler, progress } => handler(progress),
-                    Delivery::Done { handler, reply } => handler(reply),
+                    Delivery::Done { handler, reply } => handler(reply, attachment),
                     Delivery::Stray { id, body } => on_event(WorkerEvent::Stray { id, body }),
                     Delivery::Invalid { reason } => on_event(WorkerEvent::Invalid(reason)),
                 }
@@ -94,7 +103,7 @@ impl EngineWorker {
                 worker.terminate();
                 let failed = dispatch.borrow_mut().fail_all(&message);
                 for (handler, error) in failed {
-                    handler(Err(error));
+                    handler(Err(error), None);
                 }
                 on_event(WorkerEvent::Failed(message));
             })
@@ -105,6 +114,7 @@ impl EngineWorker {
         Ok(EngineWorker {
             worker,
             dispatch,
+            outgoing,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -118,14 +128,34 @@ impl EngineWorker {
         on_progress: impl Fn(Progress) + 'static,
         on_done: impl FnOnce(Reply) + 'static,
     ) -> u64 {
+        self.request_with(body, None, on_progress, move |reply, _| on_done(reply))
+    }
+
+    /// [`Self::request`] with a `File` (or other value) attached, and the
+    /// reply's attachment passed to `on_done`.
+    pub fn request_with(
+        &self,
+        body: ToWorker,
+        attachment: Option<JsValue>,
+        on_progress: impl Fn(Progress) + 'static,
+        on_done: impl FnOnce(Reply, Option<JsValue>) + 'static,
+    ) -> u64 {
         let (id, action) =
             self.dispatch
                 .borrow_mut()
                 .send(body, Rc::new(on_progress), Box::new(on_done));
+        if let Some(attachment) = attachment {
+            self.outgoing.borrow_mut().insert(id, attachment);
+        }
         match action {
-            SendAction::Post(message) => post(&self.worker, &self.dispatch, id, &message),
+            SendAction::Post(message) => {
+                post(&self.worker, &self.dispatch, &self.outgoing, id, &message)
+            }
             SendAction::Queued => {}
-            SendAction::Fail(handler, error) => handler(Err(error)),
+            SendAction::Fail(handler, error) => {
+                self.outgoing.borrow_mut().remove(&id);
+                handler(Err(error), None)
+            }
         }
         id
     }
@@ -139,9 +169,32 @@ impl Drop for EngineWorker {
     }
 }
 
-/// Posts one message; if the browser refuses, that request fails.
-fn post(worker: &Worker, dispatch: &SharedDispatcher, id: u64, message: &str) {
-    if let Err(e) = worker.post_message(&message.into()) {
+/// A message is JSON text, or `{text, attachment}`.
+fn split_message(data: &JsValue) -> Option<(String, Option<JsValue>)> {
+    if let Some(text) = data.as_string() {
+        return Some((text, None));
+    }
+    let text = Reflect::get(data, &TEXT_FIELD.into()).ok()?.as_string()?;
+    let attachment = Reflect::get(data, &ATTACHMENT_FIELD.into())
+        .ok()
+        .filter(|a| !a.is_undefined() && !a.is_null());
+    Some((text, attachment))
+}
+
+/// Posts one message (with its attachment, if any); if the browser refuses,
+/// that request fails.
+fn post(worker: &Worker, dispatch: &SharedDispatcher, outgoing: &Outgoing, id: u64, message: &str) {
+    let attachment = outgoing.borrow_mut().remove(&id);
+    let data: JsValue = match attachment {
+        None => message.into(),
+        Some(attachment) => {
+            let object = js_sys::Object::new();
+            let _ = Reflect::set(&object, &TEXT_FIELD.into(), &message.into());
+            let _ = Reflect::set(&object, &ATTACHMENT_FIELD.into(), &attachment);
+            object.into()
+        }
+    };
+    if let Err(e) = worker.post_message(&data) {
         let error = RequestError::new(
             "post",
             format!(
@@ -151,7 +204,7 @@ fn post(worker: &Worker, dispatch: &SharedDispatcher, id: u64, message: &str) {
         );
         let failed = dispatch.borrow_mut().fail_one(id, error);
         if let Some((handler, error)) = failed {
-            handler(Err(error));
+            handler(Err(error), None);
         }
     }
 }

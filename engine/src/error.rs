@@ -35,22 +35,33 @@ impl ErrorKind {
     }
 }
 
-/// An engine failure: a kind and a readable message.
+/// An engine failure: a kind, a readable message and, where Glint can tell,
+/// a hint at the fix (see [`crate::hint`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineError {
     pub kind: ErrorKind,
     pub message: String,
+    pub hint: Option<String>,
 }
 
 impl EngineError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        EngineError { kind, message: message.into() }
+        EngineError { kind, message: message.into(), hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
     }
 }
 
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} error: {}", self.kind.as_str(), self.message)
+        write!(f, "{} error: {}", self.kind.as_str(), self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, "\nhint: {hint}"),
+            None => Ok(()),
+        }
     }
 }
 

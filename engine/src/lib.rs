@@ -25,6 +25,7 @@
 //! ```
 
 pub mod error;
+pub mod hint;
 pub mod ingest;
 pub mod sample;
 pub mod session;

@@ -5,15 +5,18 @@
 //! browser's case: one wasm instance per worker) DataFusion runs without a
 //! tokio runtime; with more, the caller must provide one (the server does).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use glint_protocol::{FieldInfo, IngestReport};
 
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::hint::{Scope, hint};
 use crate::ingest::Dataset;
 
 /// The name of the ingested table.
@@ -44,10 +47,16 @@ impl QueryOutput {
     }
 }
 
+/// A named query parameter's value (`$name` in SQL), as JSON: a string,
+/// number or boolean.
+pub type Param = (String, serde_json::Value);
+
 pub struct Session {
     ctx: SessionContext,
     report: IngestReport,
     fields: Vec<FieldInfo>,
+    /// Earlier results registered as tables, by name (lower case), with their columns.
+    results: std::sync::Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl Session {
@@ -68,7 +77,7 @@ impl Session {
         };
         let table = MemTable::try_new(dataset.schema.clone(), partitions)?;
         ctx.register_table(EVENTS_TABLE, Arc::new(table))?;
-        Ok(Session { ctx, report: dataset.report.clone(), fields: dataset.fields.clone() })
+        Ok(Session { ctx, report: dataset.report.clone(), fields: dataset.fields.clone(), results: Default::default() })
     }
 
     pub fn report(&self) -> &IngestReport {
@@ -81,12 +90,111 @@ impl Session {
 
     /// Plans and runs one SQL statement.
     pub async fn sql(&self, sql: &str) -> Result<QueryOutput> {
+        self.sql_with_params(sql, &[]).await
+    }
+
+    /// Plans and runs one SQL statement whose `$name` placeholders take the
+    /// given values. Errors carry a hint where Glint can tell what was meant.
+    pub async fn sql_with_params(&self, sql: &str, params: &[Param]) -> Result<QueryOutput> {
+        self.run(sql, params).await.map_err(|e| {
+            let h = hint(&e.message, &self.scope(params));
+            e.with_hint(h)
+        })
+    }
+
+    async fn run(&self, sql: &str, params: &[Param]) -> Result<QueryOutput> {
         if sql.trim().is_empty() {
             return Err(EngineError::new(ErrorKind::Sql, "the query is empty"));
         }
-        let df = self.ctx.sql(sql).await?;
+        let mut values = Vec::with_capacity(params.len());
+        for (name, value) in params {
+            values.push((name.clone(), scalar(name, value)?));
+        }
+        let mut df = self.ctx.sql(sql).await?;
+        if !values.is_empty() || sql.contains('$') {
+            df = df.with_param_values(values)?;
+        }
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok(QueryOutput { schema, batches })
     }
+
+    /// Registers a result as a table that later queries can name (a notebook
+    /// cell's result). Replaces an earlier result of the same name; `events`
+    /// cannot be replaced.
+    pub fn register_result(&self, name: &str, out: &QueryOutput) -> Result<()> {
+        let key = name.to_lowercase();
+        if key == EVENTS_TABLE {
+            return Err(EngineError::new(ErrorKind::InvalidInput, "`events` is the loaded log; give the cell another name"));
+        }
+        if !valid_name(name) {
+            return Err(EngineError::new(
+                ErrorKind::InvalidInput,
+                format!("`{name}` cannot name a table: use letters, digits and `_`, not starting with a digit"),
+            ));
+        }
+        let table = MemTable::try_new(out.schema.clone(), vec![out.batches.clone()])?;
+        self.ctx.deregister_table(key.as_str())?;
+        self.ctx.register_table(key.as_str(), Arc::new(table))?;
+        let columns = out.schema.fields().iter().map(|f| f.name().clone()).collect();
+        self.results_mut().insert(key, columns);
+        Ok(())
+    }
+
+    /// Forgets a registered result (a deleted or renamed cell).
+    pub fn deregister_result(&self, name: &str) -> Result<()> {
+        let key = name.to_lowercase();
+        if self.results_mut().remove(&key).is_some() {
+            self.ctx.deregister_table(key.as_str())?;
+        }
+        Ok(())
+    }
+
+    fn results_mut(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<String>>> {
+        // The map is only a name index; a panic elsewhere cannot leave it inconsistent.
+        self.results.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The names a query can use, for error hints.
+    fn scope(&self, params: &[Param]) -> Scope {
+        let results = self.results_mut();
+        let mut tables = vec![EVENTS_TABLE.to_string()];
+        let mut names: Vec<&String> = results.keys().collect();
+        names.sort();
+        tables.extend(names.iter().map(|n| n.to_string()));
+        let mut columns: Vec<String> = self.fields.iter().map(|f| f.name.clone()).collect();
+        for name in names {
+            columns.extend(results[name].iter().cloned());
+        }
+        columns.sort();
+        columns.dedup();
+        Scope { columns, tables, params: params.iter().map(|(n, _)| n.clone()).collect() }
+    }
+}
+
+/// A table name a cell result may take.
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A JSON parameter value as a SQL literal value.
+fn scalar(name: &str, value: &serde_json::Value) -> Result<ScalarValue> {
+    use serde_json::Value as V;
+    Ok(match value {
+        V::String(s) => ScalarValue::Utf8(Some(s.clone())),
+        V::Bool(b) => ScalarValue::Boolean(Some(*b)),
+        V::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => ScalarValue::Int64(Some(i)),
+            (None, Some(f)) => ScalarValue::Float64(Some(f)),
+            _ => return Err(EngineError::new(ErrorKind::InvalidInput, format!("parameter `{name}`: {n} is not a usable number"))),
+        },
+        V::Null => ScalarValue::Null,
+        V::Array(_) | V::Object(_) => {
+            return Err(EngineError::new(
+                ErrorKind::InvalidInput,
+                format!("parameter `{name}` must be a string, number or true/false, not {value}"),
+            ));
+        }
+    })
 }

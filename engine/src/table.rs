@@ -92,3 +92,40 @@ pub fn to_json(batches: &[RecordBatch]) -> Result<String> {
     let bytes = w.into_inner();
     Ok(if bytes.is_empty() { "[]".to_string() } else { String::from_utf8_lossy(&bytes).into_owned() })
 }
+
+/// Rows `offset..offset + limit` of a result (a page of the results table).
+pub fn page(out: &QueryOutput, offset: usize, limit: usize) -> Result<TableData> {
+    let mut skip = offset;
+    let mut batches = Vec::new();
+    let mut left = limit;
+    for b in &out.batches {
+        if left == 0 {
+            break;
+        }
+        if skip >= b.num_rows() {
+            skip -= b.num_rows();
+            continue;
+        }
+        let take = (b.num_rows() - skip).min(left);
+        batches.push(b.slice(skip, take));
+        left -= take;
+        skip = 0;
+    }
+    let window = QueryOutput { schema: out.schema.clone(), batches };
+    let mut data = to_table_data(&window, limit)?;
+    data.total_rows = out.rows() as u64;
+    Ok(data)
+}
+
+/// The result as an Arrow IPC file (`.arrow`), readable by pandas/polars/DuckDB.
+pub fn to_arrow_ipc(out: &QueryOutput) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::ipc::writer::FileWriter::try_new(&mut buf, &out.schema)?;
+        for b in &out.batches {
+            w.write(b)?;
+        }
+        w.finish()?;
+    }
+    Ok(buf)
+}

@@ -90,6 +90,53 @@ fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, _partitions: usize) 
     show(futures::executor::block_on(session.sql(sql)))
 }
 
+/// A notebook's cells in order: `(name, sql)`; a named cell's result is a
+/// table for the cells below it. Every cell's result (or error) is shown, at
+/// every partition count (all must agree).
+fn check_cells(input: &str, params: &[(&str, serde_json::Value)], cells: &[(Option<&str>, &str)], expect: Expect) {
+    let params: Vec<glint_engine::session::Param> = params.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    let render = |partitions: usize| {
+        let data = ingest(input.as_bytes(), partitions, &IngestOptions::default()).unwrap();
+        let session = Session::new(&data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap();
+        let mut s = String::new();
+        for (name, sql) in cells {
+            let out = block_on_engine(session.sql_with_params(sql, &params));
+            if let (Some(name), Ok(out)) = (name, &out) {
+                if let Err(e) = session.register_result(name, out) {
+                    s += &format!("register {name} failed: {e}\n");
+                }
+            }
+            s += &format!("[{}]\n{}", name.unwrap_or("-"), show(out));
+        }
+        s
+    };
+    let reference = render(1);
+    for n in &PARTITIONS[1..] {
+        assert_eq!(render(*n), reference, "{n} partitions disagree with 1 partition");
+    }
+    expect.assert_eq(&reference);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn engine_partitions(n: usize) -> usize {
+    n
+}
+
+#[cfg(target_arch = "wasm32")]
+fn engine_partitions(_n: usize) -> usize {
+    1
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(f)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
+    futures::executor::block_on(f)
+}
+
 fn show(out: Result<glint_engine::session::QueryOutput, glint_engine::EngineError>) -> String {
     match out {
         Ok(out) => to_pretty(&out.batches).unwrap() + "\n",
@@ -428,6 +475,7 @@ checks! {
                 schema: event:Utf8 _line:UInt64 _offset:UInt64
                 query failed: sql error: Schema error: No field named no_such_column.
                 Valid fields are events.event, events._line, events._offset.
+                hint: unknown column `no_such_column`; run `SELECT * FROM events LIMIT 5` to see the columns
             "#]],
         );
     }
@@ -457,6 +505,97 @@ checks! {
                 | control   | 90    | 871    |
                 | treatment | 71    | 750    |
                 +-----------+-------+--------+
+            "#]],
+        );
+    }
+
+    fn cells_query_earlier_named_results() {
+        check_cells(
+            "{\"event\":\"view\",\"userId\":\"u1\"}\n{\"event\":\"view\",\"userId\":\"u2\"}\n{\"event\":\"buy\",\"userId\":\"u1\"}\n",
+            &[],
+            &[
+                (Some("by_event"), "SELECT event, count(*) AS n FROM events GROUP BY event ORDER BY event"),
+                (None, "SELECT event FROM by_event WHERE n > 1"),
+                (Some("by_event"), "SELECT event, count(DISTINCT user_id) AS users FROM events GROUP BY event ORDER BY event"),
+                (None, "SELECT * FROM by_event"),
+                (Some("events"), "SELECT 1"),
+                (None, "SELECT n FROM by_evnt"),
+            ],
+            expect![[r#"
+                [by_event]
+                +-------+---+
+                | event | n |
+                +-------+---+
+                | buy   | 1 |
+                | view  | 2 |
+                +-------+---+
+                [-]
+                +-------+
+                | event |
+                +-------+
+                | view  |
+                +-------+
+                [by_event]
+                +-------+-------+
+                | event | users |
+                +-------+-------+
+                | buy   | 1     |
+                | view  | 2     |
+                +-------+-------+
+                [-]
+                +-------+-------+
+                | event | users |
+                +-------+-------+
+                | buy   | 1     |
+                | view  | 2     |
+                +-------+-------+
+                register events failed: invalid_input error: `events` is the loaded log; give the cell another name
+                [events]
+                +----------+
+                | Int64(1) |
+                +----------+
+                | 1        |
+                +----------+
+                [-]
+                query failed: sql error: Error during planning: table 'datafusion.public.by_evnt' not found
+                hint: unknown table `by_evnt`; did you mean `by_event`?
+            "#]],
+        );
+    }
+
+    fn parameters_are_typed_values() {
+        check_cells(
+            "{\"event\":\"buy\",\"properties\":{\"revenue\":10.5,\"country\":\"DE\"}}\n{\"event\":\"buy\",\"properties\":{\"revenue\":3,\"country\":\"FR\"}}\n",
+            &[("min_revenue", serde_json::json!(5)), ("country", serde_json::json!("FR")), ("ratio", serde_json::json!(0.5))],
+            &[
+                (None, "SELECT count(*) AS n FROM events WHERE properties.revenue > $min_revenue"),
+                (None, "SELECT properties.revenue * $ratio AS half FROM events WHERE properties.country = $country"),
+                (None, "SELECT count(*) AS n FROM events WHERE properties.country = $countr"),
+                (None, "SELECT count(*) FROM events WHERE properties.country > 3"),
+                (None, "SELECT evnt FROM events"),
+            ],
+            expect![[r#"
+                [-]
+                +---+
+                | n |
+                +---+
+                | 1 |
+                +---+
+                [-]
+                +------+
+                | half |
+                +------+
+                | 1.5  |
+                +------+
+                [-]
+                query failed: sql error: Error during planning: No value found for placeholder with name $countr
+                hint: `$countr` is not defined; did you mean `country`?
+                [-]
+                query failed: execution error: Arrow error: Cast error: Cannot cast string 'DE' to value of Int64 type
+                [-]
+                query failed: sql error: Schema error: No field named evnt. Did you mean 'events.event'?
+                Valid fields are events.event, events.properties, events._line, events._offset.
+                hint: unknown column `evnt`; did you mean `event`?
             "#]],
         );
     }

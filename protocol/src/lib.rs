@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use glint_protocol::{Envelope, ToWorker};
-//! let msg = Envelope::new(7, ToWorker::Query { sql: "SELECT 1".into() });
+//! let msg = Envelope::new(7, ToWorker::FetchRows { key: "c1".into(), offset: 0, limit: 100 });
 //! let text = serde_json::to_string(&msg).unwrap();
 //! let back: Envelope<ToWorker> = Envelope::decode(&text).unwrap();
 //! assert_eq!(back.id, 7);
@@ -24,7 +24,7 @@ pub use table::{ColumnInfo, TableData};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of a message type.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A message with its protocol version and a request id (replies carry the id
 /// of the request they answer).
@@ -61,14 +61,69 @@ impl<T: for<'de> Deserialize<'de>> Envelope<T> {
 }
 
 /// Requests from the app (main thread) to the engine worker.
+///
+/// A message may carry one binary attachment beside its JSON text (see
+/// [`Attachment`]): `LoadFile` comes with the dropped `File`, `Exported`
+/// replies come with the file's bytes (a transferred buffer, not copied).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Fetch an NDJSON log from a URL (same origin or CORS-enabled) and ingest it.
+    /// Fetch an NDJSON log (optionally gzip-compressed) from a URL (same
+    /// origin or CORS-enabled) and ingest it.
     LoadUrl { url: String },
-    /// Run SQL over the loaded `events` table.
-    Query { sql: String },
+    /// Ingest the `File` attached to this message (`name` for messages; a
+    /// `.gz` name means gzip).
+    LoadFile { name: String, size: u64 },
+    /// Run SQL over `events` and earlier named results. The result is kept
+    /// under `key` (for paging and export) and, when `table` is set, becomes a
+    /// table of that name for later queries. Replies `SqlResult`.
+    RunSql {
+        key: String,
+        table: Option<String>,
+        sql: String,
+        #[serde(default)]
+        params: Vec<(String, serde_json::Value)>,
+        /// Rows sent back with the reply (the first page).
+        page_rows: usize,
+    },
+    /// Rows of a kept result. Replies `Rows`.
+    FetchRows { key: String, offset: usize, limit: usize },
+    /// A kept result as a file. Replies `Exported` with the bytes attached.
+    Export { key: String, format: ExportFormat },
+    /// Forget a kept result (and its table, if it had one). Replies `Dropped`.
+    Drop { key: String },
 }
+
+/// File formats a result can be downloaded as.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    ArrowIpc,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::ArrowIpc => "arrow",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv",
+            ExportFormat::ArrowIpc => "application/vnd.apache.arrow.file",
+        }
+    }
+}
+
+/// The binary part of a message, beside its JSON text: in the browser the
+/// message is `{text, attachment}` where `attachment` is a `File` (requests)
+/// or an `ArrayBuffer` (replies). Plain-text messages have none.
+pub const ATTACHMENT_FIELD: &str = "attachment";
+/// The JSON text of a message with an attachment.
+pub const TEXT_FIELD: &str = "text";
 
 /// Replies and events from the engine worker to the app.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -80,10 +135,22 @@ pub enum FromWorker {
     Progress { stage: String, bytes: u64, total_bytes: Option<u64>, rows: u64 },
     /// A dataset was ingested and registered as `events`.
     Loaded { summary: DatasetSummary },
-    /// A query's result.
-    QueryResult { table: TableData, elapsed_ms: f64 },
-    /// A request failed; `kind` is a stable machine-readable word.
-    Error { kind: String, message: String },
+    /// A `RunSql` result: the first page and the full row count.
+    SqlResult { table: TableData, elapsed_ms: f64 },
+    /// A `FetchRows` page.
+    Rows { table: TableData },
+    /// An `Export`: the bytes are the message's attachment.
+    Exported { format: ExportFormat, bytes: u64 },
+    /// A `Drop` is done.
+    Dropped,
+    /// A request failed; `kind` is a stable machine-readable word; `hint`
+    /// says what was probably meant, when Glint can tell.
+    Error {
+        kind: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+    },
 }
 
 /// What the UI shows about a loaded dataset.

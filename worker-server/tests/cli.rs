@@ -125,6 +125,7 @@ fn bad_sql_is_a_clear_error() {
           malformed line 4 (byte 300): EOF while parsing a value (column 40) | {"event":"Product Viewed","userId":"u2",
           column userId (string): 1 values of another type are NULL (raw JSON in userId__raw), e.g. line 3: number 42
         error: sql error: SQL error: ParserError("Expected: an SQL statement, found: SELEC at Line: 1, Column: 1")
+        hint: a syntax error: check commas, parentheses and quotes ('text' for strings, "Name" for column names with capitals or dots)
     "#]]);
 }
 

@@ -1,6 +1,8 @@
 //! `cargo xtask test`: every test, in order, failing fast.
 //!
-//! 1. native: `cargo test -p glint-protocol -p glint-engine -p worker-server`;
+//! 1. native: `cargo test -p glint-protocol -p glint-notebook -p glint-stats -p glint-engine
+//!    -p worker-server`, then the app's plain-Rust tests (`cargo test -p glint-app`, a separate
+//!    invocation: together they would unify features differently and rebuild DataFusion);
 //! 2. wasm: the engine's tests on wasm32 in headless Chromium
 //!    (`cargo test -p engine-wasm --target wasm32-unknown-unknown --release`; the runner is
 //!    `wasm-bindgen-test-runner`, set in `.cargo/config.toml`, with chromedriver and
@@ -36,7 +38,8 @@ pub struct TestOptions {
     pub e2e: bool,
 }
 
-const NATIVE: &str = "native tests (protocol, engine, worker-server)";
+const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server)";
+const APP: &str = "app model tests (native)";
 const WASM: &str = "wasm engine tests (headless Chromium)";
 const BUILD: &str = "build app (trunk) and worker-server";
 const E2E: &str = "end-to-end tests (node --test tests/e2e/)";
@@ -112,11 +115,16 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             "-p",
             "glint-protocol",
             "-p",
+            "glint-notebook",
+            "-p",
+            "glint-stats",
+            "-p",
             "glint-engine",
             "-p",
             "worker-server",
         ]))
     });
+    let native = native.and_then(|()| steps.run(APP, || ws.run(ws.cargo().args(["test", "-p", "glint-app"]))));
     if let Err(error) = native {
         if let Some((mut child, _)) = background.take() {
             let _ = child.kill();

@@ -1,0 +1,455 @@
+//! The notebook's cells: a frame per cell (kind, name, status, move/delete,
+//! run) and a body per kind — SQL editor and result, rendered Markdown,
+//! parameter inputs, chart controls and canvas. Keys: Shift+Enter runs a
+//! cell and moves to the next (adding a SQL cell at the end), Ctrl/Cmd+Enter
+//! runs in place.
+//!
+//! DOM: each cell is `.cell` with `data-kind`, `data-cell-id` and, when
+//! named, `data-name`; its editor is `textarea.editor`; its status is
+//! `.cell-status` with `data-state` (`idle`, `queued`, `running`, `done`,
+//! `failed`); errors are `.cell-error`; charts draw into `canvas.chart`
+//! with `data-drawn` set once drawn.
+
+use glint_notebook::{CellKind, ChartSpec, chart_data, markdown};
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
+
+use crate::chart_view;
+use crate::ctx::Ctx;
+use crate::dispatch::RequestError;
+use crate::format;
+use crate::results::ResultView;
+use crate::run::{CellRun, CellState};
+
+fn kind_label(kind: CellKind) -> &'static str {
+    match kind {
+        CellKind::Markdown => "Markdown",
+        CellKind::Sql => "SQL",
+        CellKind::Chart => "Chart",
+        CellKind::Params => "Parameters",
+        CellKind::Ab => "A/B test",
+        CellKind::Funnel => "Funnel",
+        CellKind::Retention => "Retention",
+        CellKind::Trend => "Trend",
+    }
+}
+
+fn state_word(state: &CellState) -> &'static str {
+    match state.run {
+        CellRun::Idle => "idle",
+        CellRun::Queued => "queued",
+        CellRun::Running => "running",
+        CellRun::Table { .. } | CellRun::Chart { .. } => "done",
+        CellRun::Failed(_) => "failed",
+    }
+}
+
+/// Focuses the editor of the cell after `id`; false when there is none.
+fn focus_next(ctx: Ctx, id: u64) -> bool {
+    let next = ctx.nb.with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i + 1)).map(|c| c.id()));
+    let Some(next) = next else { return false };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return true };
+    let selector = format!(".cell[data-cell-id=\"{next}\"] textarea.editor, .cell[data-cell-id=\"{next}\"] input");
+    if let Ok(Some(el)) = document.query_selector(&selector) {
+        if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
+    true
+}
+
+/// Shift+Enter / Ctrl+Enter handling shared by editors.
+fn on_run_keys(ctx: Ctx, id: u64, ev: &KeyboardEvent) -> bool {
+    if ev.key() != "Enter" || !(ev.shift_key() || ev.ctrl_key() || ev.meta_key()) {
+        return false;
+    }
+    ev.prevent_default();
+    ctx.run_cell(id);
+    if ev.shift_key() && !focus_next(ctx, id) {
+        if let Some(new_id) = ctx.push_new(CellKind::Sql) {
+            let _ = new_id;
+            request_animation_frame(move || {
+                focus_next(ctx, id);
+            });
+        }
+    }
+    true
+}
+
+fn rows_for(text: &str) -> usize {
+    (text.lines().count() + 1).clamp(3, 30)
+}
+
+/// A text editor bound to a cell's body (written on every keystroke).
+#[component]
+fn Editor(id: u64, #[prop(optional)] on_exit: Option<Callback<()>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let initial = ctx.nb.with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i)).map(|c| c.body().to_owned()).unwrap_or_default());
+    let rows = RwSignal::new(rows_for(&initial));
+    view! {
+        <textarea
+            class="editor"
+            spellcheck="false"
+            autocomplete="off"
+            rows=move || rows.get()
+            prop:value=initial
+            on:input=move |ev| {
+                let text = event_target_value(&ev);
+                rows.set(rows_for(&text));
+                ctx.edit_body(id, text);
+            }
+            on:keydown=move |ev: KeyboardEvent| {
+                if on_run_keys(ctx, id, &ev) {
+                    if let Some(exit) = on_exit {
+                        exit.run(());
+                    }
+                } else if ev.key() == "Escape" {
+                    if let Some(exit) = on_exit {
+                        exit.run(());
+                    }
+                }
+            }
+        ></textarea>
+    }
+}
+
+#[component]
+fn ErrorBox(error: RequestError) -> impl IntoView {
+    view! {
+        <div class="error-box cell-error" role="alert">
+            <div class="error-message">{error.message}</div>
+            {error.hint.map(|hint| view! { <div class="error-hint">"Hint: " {hint}</div> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let index = Memo::new(move |_| ctx.nb.with(|nb| nb.position(id)));
+    let name = Memo::new(move |_| ctx.nb.with(|nb| nb.position(id).and_then(|i| nb.cell(i)).and_then(|c| c.name().map(str::to_owned))));
+    let state = Memo::new(move |_| ctx.runner.with(|r| r.state(id)));
+    let problems = Memo::new(move |_| {
+        ctx.nb.with(|nb| {
+            let Some(i) = nb.position(id) else { return Vec::new() };
+            nb.validate().into_iter().filter(|d| d.cell == i).map(|d| d.message).collect::<Vec<_>>()
+        })
+    });
+    let name_error = RwSignal::new(None::<String>);
+    let runs = matches!(kind, CellKind::Sql | CellKind::Chart);
+    let named = matches!(kind, CellKind::Sql);
+
+    let body = match kind {
+        CellKind::Sql => view! { <SqlBody id state /> }.into_any(),
+        CellKind::Markdown => view! { <MarkdownBody id /> }.into_any(),
+        CellKind::Params => view! { <ParamsBody id /> }.into_any(),
+        CellKind::Chart => view! { <ChartBody id state /> }.into_any(),
+        other => view! {
+            <p class="muted small">
+                {format!("This {} cell is kept exactly as written in the notebook file; running it comes with Glint's {} analysis.", other.fence_word().unwrap_or("?"), kind_label(other))}
+            </p>
+            <Editor id />
+        }
+        .into_any(),
+    };
+
+    view! {
+        <section
+            class="cell"
+            class:stale=move || state.with(|s| s.stale)
+            class:failed=move || state.with(|s| matches!(s.run, CellRun::Failed(_)))
+            data-kind=kind.fence_word().unwrap_or("markdown")
+            data-cell-id=id
+            data-name=move || name.get()
+        >
+            <div class="cell-bar">
+                <span class="cell-kind">{kind_label(kind)}</span>
+                {named.then(|| view! {
+                    <input
+                        class="cell-name"
+                        placeholder="name"
+                        title="Name the cell to use its result as a table in cells below"
+                        prop:value=move || name.get().unwrap_or_default()
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            name_error.set(ctx.rename(id, &value).err());
+                        }
+                    />
+                })}
+                <span class="cell-status" data-state=move || state.with(state_word)>
+                    {move || state.with(|s| match &s.run {
+                        CellRun::Queued => "queued".to_owned(),
+                        CellRun::Running => "running…".to_owned(),
+                        CellRun::Table { elapsed_ms, .. } if s.stale => format!("{} · out of date", format::duration_ms(*elapsed_ms)),
+                        CellRun::Table { elapsed_ms, .. } => format::duration_ms(*elapsed_ms),
+                        CellRun::Failed(_) => "failed".to_owned(),
+                        _ if s.stale => "out of date".to_owned(),
+                        _ => String::new(),
+                    })}
+                </span>
+                <span class="spacer"></span>
+                <button type="button" class="icon-btn" title="Move up" aria-label="Move up"
+                    disabled=move || index.get() == Some(0)
+                    on:click=move |_| ctx.move_by(id, -1)>"↑"</button>
+                <button type="button" class="icon-btn" title="Move down" aria-label="Move down"
+                    disabled=move || index.get().map(|i| i + 1 >= ctx.nb.with(|nb| nb.len())).unwrap_or(true)
+                    on:click=move |_| ctx.move_by(id, 1)>"↓"</button>
+                <button type="button" class="icon-btn" title="Delete cell" aria-label="Delete cell"
+                    on:click=move |_| ctx.remove(id)>"✕"</button>
+                {runs.then(|| view! {
+                    <button type="button" class="run-btn" title="Run (Shift+Enter)"
+                        disabled=move || state.with(|s| s.run.is_busy())
+                        on:click=move |_| ctx.run_cell(id)>"▶ Run"</button>
+                })}
+            </div>
+            {move || name_error.get().map(|e| view! { <div class="warn small">{e}</div> })}
+            {move || problems.get().into_iter().map(|p| view! { <div class="warn small cell-problem">{p}</div> }).collect_view()}
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn SqlBody(id: u64, state: Memo<CellState>) -> impl IntoView {
+    view! {
+        <Editor id />
+        {move || match state.get().run {
+            CellRun::Table { table, offset, elapsed_ms } => view! { <ResultView id table offset elapsed_ms /> }.into_any(),
+            CellRun::Failed(error) => view! { <ErrorBox error /> }.into_any(),
+            CellRun::Running | CellRun::Queued => view! { <p class="muted small">"Running…"</p> }.into_any(),
+            _ => view! { <p class="muted small">"Shift+Enter runs the cell."</p> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn MarkdownBody(id: u64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let empty = ctx.nb.with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i)).map(|c| c.body().trim().is_empty()).unwrap_or(true));
+    let editing = RwSignal::new(empty);
+    let html = Memo::new(move |_| {
+        ctx.nb.with(|nb| nb.position(id).and_then(|i| nb.cell(i)).map(|c| markdown::to_html(c.body())).unwrap_or_default())
+    });
+    let exit = Callback::new(move |_| editing.set(false));
+    view! {
+        {move || if editing.get() {
+            view! {
+                <Editor id on_exit=exit />
+                <div class="actions"><button type="button" class="small-btn" on:click=move |_| editing.set(false)>"Done"</button></div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="markdown" title="Double-click to edit" on:dblclick=move |_| editing.set(true) inner_html=move || html.get()></div>
+                <div class="actions"><button type="button" class="small-btn" on:click=move |_| editing.set(true)>"Edit"</button></div>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn ParamsBody(id: u64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let raw = RwSignal::new(false);
+    let parsed = Memo::new(move |_| {
+        ctx.nb.with(|nb| nb.position(id).and_then(|i| nb.cell(i)).map(|c| glint_notebook::parse_params(c.body())))
+    });
+    let errors = RwSignal::new(std::collections::HashMap::<String, String>::new());
+    view! {
+        {move || match parsed.get() {
+            Some(Ok(params)) if !raw.get() => view! {
+                <div class="params">
+                    {params.into_iter().map(|p| {
+                        let name = p.name.clone();
+                        let name2 = p.name.clone();
+                        let checkbox = matches!(p.value, glint_notebook::ParamValue::Bool(_));
+                        let text = match &p.value {
+                            glint_notebook::ParamValue::Text(s) => s.clone(),
+                            other => other.to_literal(),
+                        };
+                        let input_type = match p.value {
+                            glint_notebook::ParamValue::Int(_) | glint_notebook::ParamValue::Float(_) => "number",
+                            glint_notebook::ParamValue::Bool(_) => "checkbox",
+                            _ => "text",
+                        };
+                        let checked = matches!(p.value, glint_notebook::ParamValue::Bool(true));
+                        view! {
+                            <label class="param">
+                                <span class="param-name">"$" {p.name.clone()}</span>
+                                <input
+                                    class="param-input"
+                                    data-param=p.name.clone()
+                                    type=input_type
+                                    step="any"
+                                    prop:value=text
+                                    prop:checked=checked
+                                    on:change=move |ev| {
+                                        let value = if checkbox {
+                                            event_target_checked(&ev).to_string()
+                                        } else {
+                                            event_target_value(&ev)
+                                        };
+                                        let result = ctx.set_param(id, &name, &value);
+                                        errors.update(|e| match result {
+                                            Ok(()) => { e.remove(&name); }
+                                            Err(msg) => { e.insert(name.clone(), msg); }
+                                        });
+                                    }
+                                />
+                                <span class="col-type">{p.value.type_name()}</span>
+                                {move || errors.with(|e| e.get(&name2).cloned()).map(|m| view! { <span class="warn small">{m}</span> })}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <div class="actions"><button type="button" class="small-btn" on:click=move |_| raw.set(true)>"Edit source"</button></div>
+            }.into_any(),
+            Some(Err(e)) => view! {
+                <div class="error-box cell-error">{format!("Parameters, {e}")}</div>
+                <Editor id />
+            }.into_any(),
+            _ => view! {
+                <p class="muted small">"One parameter per line: " <code>"name = 10"</code>", " <code>"name = \"text\""</code>", " <code>"flag = true"</code>". Use it in SQL as " <code>"$name"</code>"."</p>
+                <Editor id on_exit=Callback::new(move |_| raw.set(false)) />
+                <div class="actions"><button type="button" class="small-btn" on:click=move |_| { raw.set(false); ctx.run_cell(id); }>"Done"</button></div>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ChartBody(id: u64, state: Memo<CellState>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let canvas = NodeRef::<html::Canvas>::new();
+    let raw = RwSignal::new(false);
+    let spec = Memo::new(move |_| ctx.nb.with(|nb| nb.position(id).and_then(|i| nb.cell(i)).map(|c| ChartSpec::parse(c.body()))));
+    let columns = Memo::new(move |_| match state.get().run {
+        CellRun::Chart { table } => table.columns,
+        _ => Vec::new(),
+    });
+    // The spec as drawn: empty x/y are filled in automatically.
+    let effective = Memo::new(move |_| {
+        let spec = match spec.get() {
+            Some(Ok(spec)) => spec,
+            Some(Err(e)) => return Err(format!("chart settings, {e}")),
+            None => return Err("the cell is gone".into()),
+        };
+        if spec.x.is_none() && spec.y.is_empty() {
+            let cols = columns.get();
+            if let Some(mut auto) = ChartSpec::auto(&cols) {
+                auto.source = spec.source.clone();
+                auto.title = spec.title.clone();
+                if spec.kind != glint_notebook::ChartKind::Bar {
+                    auto.kind = spec.kind;
+                }
+                return Ok(auto);
+            }
+        }
+        Ok(spec)
+    });
+    let draw_error = RwSignal::new(None::<String>);
+    let drawn = RwSignal::new(false);
+    let chart_notes = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let run = state.get().run;
+        let spec = effective.get();
+        let Some(canvas) = canvas.get() else { return };
+        drawn.set(false);
+        let CellRun::Chart { table } = run else { return };
+        let result = spec.and_then(|spec| {
+            let data = chart_data(&spec, &table)?;
+            chart_view::draw(&canvas, &data, spec.title.as_deref())?;
+            Ok(data)
+        });
+        match result {
+            Ok(data) => {
+                let note = (data.skipped > 0).then(|| format!("{} values left out (NULL or not numbers)", data.skipped));
+                let truncated = table.truncated().then(|| {
+                    format!("drawn from the first {} of {} rows", format::thousands(table.rows.len() as u64), format::thousands(table.total_rows))
+                });
+                draw_error.set(None);
+                drawn.set(true);
+                chart_notes.set([note, truncated].into_iter().flatten().collect());
+            }
+            Err(e) => {
+                draw_error.set(Some(e));
+                chart_notes.set(Vec::new());
+            }
+        }
+    });
+    let set_field = move |field: &'static str, value: String| {
+        let Ok(mut s) = effective.get_untracked() else { return };
+        let value = (!value.is_empty()).then_some(value);
+        match field {
+            "kind" => s.kind = value.as_deref().and_then(glint_notebook::ChartKind::from_name).unwrap_or(s.kind),
+            "x" => s.x = value,
+            "y" => s.y = value.into_iter().collect(),
+            "series" => s.series = value,
+            _ => {}
+        }
+        ctx.edit_body(id, s.to_body());
+        ctx.run_cell(id);
+    };
+    let select = move |field: &'static str, label: &'static str, optional: bool| {
+        view! {
+            <label class="chart-field">
+                <span class="muted small">{label}</span>
+                <select
+                    data-field=field
+                    on:change=move |ev| set_field(field, event_target_value(&ev))
+                    prop:value=move || effective.with(|s| match s {
+                        Ok(s) => match field {
+                            "kind" => s.kind.name().to_owned(),
+                            "x" => s.x.clone().unwrap_or_default(),
+                            "y" => s.y.first().cloned().unwrap_or_default(),
+                            _ => s.series.clone().unwrap_or_default(),
+                        },
+                        Err(_) => String::new(),
+                    })
+                >
+                    {move || if field == "kind" {
+                        glint_notebook::ChartKind::ALL.iter().map(|k| view! { <option value=k.name()>{k.name()}</option> }).collect_view().into_any()
+                    } else {
+                        let current = effective.with_untracked(|s| s.as_ref().ok().map(|s| match field {
+                            "x" => s.x.clone(),
+                            "y" => s.y.first().cloned(),
+                            _ => s.series.clone(),
+                        }).flatten());
+                        let mut names: Vec<String> = columns.get().into_iter().map(|c| c.name).collect();
+                        if let Some(cur) = current {
+                            if !names.contains(&cur) { names.insert(0, cur); }
+                        }
+                        view! {
+                            {optional.then(|| view! { <option value="">"—"</option> })}
+                            {names.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                        }.into_any()
+                    }}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <div class="chart-controls">
+            {select("kind", "chart", false)}
+            {select("x", "x", true)}
+            {select("y", "y", true)}
+            {select("series", "series", true)}
+            <span class="spacer"></span>
+            <button type="button" class="small-btn" on:click=move |_| raw.update(|r| *r = !*r)>
+                {move || if raw.get() { "Hide settings" } else { "Edit settings" }}
+            </button>
+        </div>
+        {move || raw.get().then(|| view! { <Editor id /> })}
+        {move || match state.get().run {
+            CellRun::Failed(error) => Some(view! { <ErrorBox error /> }.into_any()),
+            CellRun::Running | CellRun::Queued => Some(view! { <p class="muted small">"Drawing…"</p> }.into_any()),
+            CellRun::Idle => Some(view! { <p class="muted small">"Run the cell to draw its chart."</p> }.into_any()),
+            _ => None,
+        }}
+        {move || draw_error.get().map(|e| view! { <div class="error-box cell-error" role="alert">{e}</div> })}
+        <canvas class="chart" node_ref=canvas data-drawn=move || drawn.get().to_string()
+            style:display=move || if matches!(state.get().run, CellRun::Chart { .. }) && draw_error.get().is_none() { "block" } else { "none" }></canvas>
+        {move || chart_notes.get().into_iter().map(|n| view! { <p class="muted small">{n}</p> }).collect_view()}
+    }
+}

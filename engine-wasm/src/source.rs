@@ -1,0 +1,104 @@
+//! Reading a log's bytes in a worker: from a URL (`fetch`) or from a dropped
+//! `File`, with progress, and gunzipped with the browser's
+//! `DecompressionStream` when the bytes are gzip (detected by the magic
+//! number, whatever the name says).
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, File, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair, Response, WorkerGlobalScope,
+    WritableStream,
+};
+
+/// Progress callback: `(stage, bytes_so_far, total)`.
+pub type ProgressFn<'a> = &'a mut dyn FnMut(&str, u64, Option<u64>);
+
+/// Downloads `url` (following the browser's rules for CORS and
+/// Content-Encoding) and gunzips it if needed.
+pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+    let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+    let resp = JsFuture::from(scope.fetch_with_str(url)).await.map_err(|e| format!("fetching {url} failed: {}", js_text(&e)))?;
+    let resp: Response = resp.dyn_into().map_err(|_| "fetch did not return a Response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("fetching {url} failed: HTTP {} {}", resp.status(), resp.status_text()));
+    }
+    let total = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let body = resp.body().ok_or_else(|| format!("{url}: the response has no body"))?;
+    let bytes = read_stream(&body, "download", total, progress).await.map_err(|e| format!("reading {url} failed: {e}"))?;
+    gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{url}: {e}"))
+}
+
+/// Reads a dropped/picked `File` and gunzips it if needed.
+pub async fn file_bytes(file: &File, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+    let name = file.name();
+    let total = file.size() as u64;
+    let stream = file.stream();
+    let bytes = read_stream(&stream, "read", Some(total), progress).await.map_err(|e| format!("reading {name} failed: {e}"))?;
+    gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{name}: {e}"))
+}
+
+/// gzip's magic number.
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+    if !is_gzip(&bytes) {
+        return Ok(bytes);
+    }
+    let array = Uint8Array::from(bytes.as_slice());
+    drop(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let blob = Blob::new_with_u8_array_sequence(&parts).map_err(|e| js_text(&e))?;
+    let ds = decompression_stream().map_err(|e| format!("this browser cannot decompress gzip: {}", js_text(&e)))?;
+    let readable: ReadableStream = Reflect::get(&ds, &"readable".into()).map_err(|e| js_text(&e))?.unchecked_into();
+    let writable: WritableStream = Reflect::get(&ds, &"writable".into()).map_err(|e| js_text(&e))?.unchecked_into();
+    let pair = ReadableWritablePair::new(&readable, &writable);
+    let stream = blob.stream().pipe_through(&pair);
+    read_stream(&stream, "gunzip", None, progress).await.map_err(|e| format!("not a valid gzip file ({e})"))
+}
+
+/// `new DecompressionStream("gzip")` (web-sys gates the binding behind
+/// unstable APIs, so it is constructed through `Reflect`).
+fn decompression_stream() -> Result<JsValue, JsValue> {
+    let ctor = Reflect::get(&js_sys::global(), &"DecompressionStream".into())?;
+    let ctor: js_sys::Function = ctor.dyn_into().map_err(|_| JsValue::from_str("DecompressionStream is missing"))?;
+    Reflect::construct(&ctor, &js_sys::Array::of1(&"gzip".into()))
+}
+
+/// Reads a byte stream to the end, reporting about every MiB.
+async fn read_stream(stream: &ReadableStream, stage: &str, total: Option<u64>, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::with_capacity(total.unwrap_or(0).min(1 << 31) as usize);
+    let mut last_report = 0u64;
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_text(&e))?;
+        let done = Reflect::get(&chunk, &"done".into()).map(|v| v.is_truthy()).unwrap_or(true);
+        if done {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_text(&e))?;
+        let bytes: Uint8Array = value.unchecked_into();
+        let start = out.len();
+        out.try_reserve(bytes.length() as usize).map_err(|_| {
+            format!("out of memory after {} MiB: the log is too large for this browser tab", start >> 20)
+        })?;
+        out.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut out[start..]);
+        if out.len() as u64 - last_report >= 1 << 20 {
+            last_report = out.len() as u64;
+            progress(stage, last_report, total);
+        }
+    }
+    progress(stage, out.len() as u64, total);
+    Ok(out)
+}
+
+/// A JS error as text.
+pub fn js_text(v: &JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    v.as_string().unwrap_or_else(|| format!("{v:?}"))
+}
