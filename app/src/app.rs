@@ -4,7 +4,7 @@
 //!
 //! DOM ids: `run-all`, `open-notebook`, `save-notebook`, `new-notebook`,
 //! `copy-link`, `share-link` (the last link made), `notice`, `notebook`
-//! (the cell list), `add-sql`/`add-markdown`/`add-chart`/`add-params`,
+//! (the cell list), `add-sql`/`add-markdown`/`add-chart`/`add-params`/`add-ab`,
 //! `open-log` (file input), `url-input`/`load-url`, `load-sample`.
 
 use glint_notebook::{CellKind, Notebook, share};
@@ -150,6 +150,7 @@ pub fn App() -> impl IntoView {
                         <button type="button" id="add-markdown" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Markdown); }>"+ Markdown"</button>
                         <button type="button" id="add-chart" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Chart); }>"+ Chart"</button>
                         <button type="button" id="add-params" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Params); }>"+ Parameters"</button>
+                        <button type="button" id="add-ab" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Ab); }>"+ A/B test"</button>
                     </div>
                     <DatasetDetails load=ctx.load.into() />
                 </main>

@@ -138,11 +138,12 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
         })
     });
     let name_error = RwSignal::new(None::<String>);
-    let runs = matches!(kind, CellKind::Sql | CellKind::Chart);
-    let named = matches!(kind, CellKind::Sql);
+    let runs = crate::run::runnable(kind);
+    let named = matches!(kind, CellKind::Sql | CellKind::Ab);
 
     let body = match kind {
         CellKind::Sql => view! { <SqlBody id state /> }.into_any(),
+        CellKind::Ab => view! { <AbBody id state /> }.into_any(),
         CellKind::Markdown => view! { <MarkdownBody id /> }.into_any(),
         CellKind::Params => view! { <ParamsBody id /> }.into_any(),
         CellKind::Chart => view! { <ChartBody id state /> }.into_any(),
@@ -215,12 +216,53 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
 fn SqlBody(id: u64, state: Memo<CellState>) -> impl IntoView {
     view! {
         <Editor id />
+        <SqlOutput id state />
+    }
+}
+
+#[component]
+fn SqlOutput(id: u64, state: Memo<CellState>) -> impl IntoView {
+    view! {
         {move || match state.get().run {
-            CellRun::Table { table, offset, elapsed_ms } => view! { <ResultView id table offset elapsed_ms /> }.into_any(),
+            CellRun::Table { table, offset, elapsed_ms, notes, alert } => view! {
+                {alert.map(|a| view! { <div class="error-box cell-alert" role="alert">{a}</div> })}
+                <ResultView id table offset elapsed_ms />
+                {(!notes.is_empty()).then(|| view! {
+                    <ul class="cell-notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                })}
+            }.into_any(),
             CellRun::Failed(error) => view! { <ErrorBox error /> }.into_any(),
             CellRun::Running | CellRun::Queued => view! { <p class="muted small">"Running…"</p> }.into_any(),
             _ => view! { <p class="muted small">"Shift+Enter runs the cell."</p> }.into_any(),
         }}
+    }
+}
+
+/// An `ab` cell: the spec editor, then the read-out: an alert when the
+/// sample ratio mismatches, the lift chart, the result table and notes.
+#[component]
+fn AbBody(id: u64, state: Memo<CellState>) -> impl IntoView {
+    let canvas = NodeRef::<html::Canvas>::new();
+    let lift_rows = Memo::new(move |_| match state.get().run {
+        CellRun::Table { table, .. } => crate::lifts::lift_rows(&table),
+        _ => Vec::new(),
+    });
+    let draw_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let rows = lift_rows.get();
+        let Some(canvas) = canvas.get() else { return };
+        if rows.is_empty() {
+            return;
+        }
+        draw_error.set(crate::lifts::draw(&canvas, &rows).err());
+    });
+    view! {
+        <Editor id />
+        <canvas class="chart lifts" node_ref=canvas
+            style:display=move || if lift_rows.with(|r| r.is_empty()) { "none" } else { "block" }
+            style:height=move || format!("{}px", crate::lifts::height_css(lift_rows.with(Vec::len)))></canvas>
+        {move || draw_error.get().map(|e| view! { <div class="error-box cell-error">{e}</div> })}
+        <SqlOutput id state />
     }
 }
 
@@ -395,35 +437,33 @@ fn ChartBody(id: u64, state: Memo<CellState>) -> impl IntoView {
         view! {
             <label class="chart-field">
                 <span class="muted small">{label}</span>
-                <select
-                    data-field=field
-                    on:change=move |ev| set_field(field, event_target_value(&ev))
-                    prop:value=move || effective.with(|s| match s {
-                        Ok(s) => match field {
+                <select data-field=field on:change=move |ev| set_field(field, event_target_value(&ev))>
+                    {move || {
+                        let current = effective.with(|s| s.as_ref().ok().map(|s| match field {
                             "kind" => s.kind.name().to_owned(),
                             "x" => s.x.clone().unwrap_or_default(),
                             "y" => s.y.first().cloned().unwrap_or_default(),
                             _ => s.series.clone().unwrap_or_default(),
-                        },
-                        Err(_) => String::new(),
-                    })
-                >
-                    {move || if field == "kind" {
-                        glint_notebook::ChartKind::ALL.iter().map(|k| view! { <option value=k.name()>{k.name()}</option> }).collect_view().into_any()
-                    } else {
-                        let current = effective.with_untracked(|s| s.as_ref().ok().map(|s| match field {
-                            "x" => s.x.clone(),
-                            "y" => s.y.first().cloned(),
-                            _ => s.series.clone(),
-                        }).flatten());
-                        let mut names: Vec<String> = columns.get().into_iter().map(|c| c.name).collect();
-                        if let Some(cur) = current {
-                            if !names.contains(&cur) { names.insert(0, cur); }
+                        })).unwrap_or_default();
+                        let mut names: Vec<String> = if field == "kind" {
+                            glint_notebook::ChartKind::ALL.iter().map(|k| k.name().to_owned()).collect()
+                        } else {
+                            columns.get().into_iter().map(|c| c.name).collect()
+                        };
+                        if !current.is_empty() && !names.contains(&current) {
+                            names.insert(0, current.clone());
                         }
+                        let blank = (optional && field != "kind").then(|| {
+                            let selected = current.is_empty();
+                            view! { <option value="" selected=selected>"—"</option> }
+                        });
                         view! {
-                            {optional.then(|| view! { <option value="">"—"</option> })}
-                            {names.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
-                        }.into_any()
+                            {blank}
+                            {names.into_iter().map(|n| {
+                                let selected = n == current;
+                                view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+                            }).collect_view()}
+                        }
                     }}
                 </select>
             </label>

@@ -92,7 +92,9 @@ impl Ctx {
             Some(engine) => {
                 engine.request(request, |_| {}, move |reply| {
                     let outcome = match reply {
-                        Ok(FromWorker::SqlResult { table, elapsed_ms }) => Ok(CellRun::Table { table, offset: 0, elapsed_ms }),
+                        Ok(FromWorker::SqlResult { table, elapsed_ms, notes, alert }) => {
+                            Ok(CellRun::Table { table, offset: 0, elapsed_ms, notes, alert })
+                        }
                         Ok(FromWorker::Rows { table }) => Ok(CellRun::Chart { table }),
                         Ok(other) => Err(unexpected(&other)),
                         Err(error) => Err(error),
@@ -347,11 +349,18 @@ impl Ctx {
     }
 }
 
+/// A new `ab` cell's body: the experiment of the sample, ready to edit.
+pub const AB_TEMPLATE: &str = "experiment: rec_model_v2\ncontrol: control\n# experiment_column: properties.experiment_id\n# variant_column: properties.variant\n# unit: user_id\nmetric: added_to_cart = conversion \"Added to Cart\"\nmetric: orders = count \"Order Completed\"\nmetric: revenue = sum properties.revenue \"Order Completed\"\n# cap: revenue 99%\n# cuped: 14\n# breakdown: context.device.type\n# correction: holm\n# sequential: true";
+
 /// A new, empty cell of `kind` for position `index`.
 pub fn new_cell(nb: &Notebook, kind: CellKind, index: usize) -> Cell {
     match kind {
         CellKind::Markdown => Cell::new_markdown("Notes in *Markdown*."),
         CellKind::Params => Cell::new_params("name = \"value\""),
+        CellKind::Ab => {
+            let name = nb.fresh_name("ab");
+            Cell::new_code(CellKind::Ab, Some(&name), AB_TEMPLATE)
+        }
         CellKind::Chart => {
             let source = (0..index.min(nb.len())).rev().find_map(|i| {
                 let cell = nb.cell(i)?;

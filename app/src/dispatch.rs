@@ -273,6 +273,8 @@ mod tests {
         FromWorker::SqlResult {
             table: TableData::default(),
             elapsed_ms: 1.5,
+            notes: Vec::new(),
+            alert: None,
         }
     }
 

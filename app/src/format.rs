@@ -68,9 +68,31 @@ pub fn cell(value: &Value) -> Option<String> {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) if n.is_f64() => Some(n.as_f64().map(float).unwrap_or_else(|| n.to_string())),
         Value::Number(n) => Some(n.to_string()),
         other => Some(other.to_string()),
     }
+}
+
+/// A float for display: at most 6 significant digits, plain notation for
+/// everyday magnitudes (`0.900847`, `234.889`, `1454.66`), exponent
+/// notation beyond (`3.21226e-14`). Exports keep every digit.
+pub fn float(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if !(-4..15).contains(&magnitude) {
+        let text = format!("{v:.5e}");
+        // 3.21226e-14 (trim zeros of the mantissa)
+        return match text.split_once('e') {
+            Some((m, e)) => format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.')),
+            None => text,
+        };
+    }
+    let decimals = (5 - magnitude).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
 }
 
 /// Whether a column of this Arrow type (as displayed, `Int64`, `Float64`,
@@ -81,6 +103,27 @@ pub fn is_numeric_type(data_type: &str) -> bool {
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
     })
+}
+
+#[cfg(test)]
+mod float_tests {
+    #[test]
+    fn floats_show_six_significant_digits() {
+        let cases = [
+            (0.9008474576271186, "0.900847"),
+            (234.88940677966076, "234.889"),
+            (1454.6599999999999, "1454.66"),
+            (0.95, "0.95"),
+            (3.21226e-14, "3.21226e-14"),
+            (-0.0317368, "-0.0317368"),
+            (12345678.9, "12345679"),
+            (2.0, "2"),
+            (0.0, "0"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(super::float(v), want, "{v}");
+        }
+    }
 }
 
 #[cfg(test)]

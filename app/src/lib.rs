@@ -23,6 +23,7 @@ pub mod ctx;
 pub mod dataset;
 pub mod dispatch;
 pub mod format;
+pub mod lifts;
 pub mod panic_report;
 pub mod results;
 pub mod run;

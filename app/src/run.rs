@@ -24,8 +24,9 @@ pub enum CellRun {
     Idle,
     Queued,
     Running,
-    /// A SQL cell's result: one page of it.
-    Table { table: TableData, offset: usize, elapsed_ms: f64 },
+    /// A SQL (or `ab`) cell's result: one page of it, with notes and an
+    /// alert to show beside it.
+    Table { table: TableData, offset: usize, elapsed_ms: f64, notes: Vec<String>, alert: Option<String> },
     /// A chart cell's source rows.
     Chart { table: TableData },
     Failed(RequestError),
@@ -52,7 +53,7 @@ pub fn result_key(cell_id: u64) -> String {
 
 /// Whether running this kind of cell does anything.
 pub fn runnable(kind: CellKind) -> bool {
-    matches!(kind, CellKind::Sql | CellKind::Chart)
+    matches!(kind, CellKind::Sql | CellKind::Chart | CellKind::Ab)
 }
 
 /// The queue and the per-cell states.
@@ -212,6 +213,13 @@ fn request_for(nb: &Notebook, index: usize, runner: &Runner) -> Result<ToWorker,
             params: params_json(nb),
             page_rows: PAGE_ROWS,
         }),
+        CellKind::Ab => Ok(ToWorker::RunAb {
+            key: result_key(cell.id()),
+            table: cell.name().map(str::to_owned),
+            spec: cell.body().to_owned(),
+            params: params_json(nb),
+            page_rows: PAGE_ROWS,
+        }),
         CellKind::Chart => {
             ChartSpec::parse(cell.body()).map_err(|e| RequestError::new("chart", format!("chart settings, {e}")))?;
             let source = nb.chart_source(index).ok_or_else(|| {
@@ -234,7 +242,7 @@ mod tests {
     const NB: &str = "# T\n\n```params\nmin = 1\n```\n\n```sql name=a\nSELECT 1 AS x WHERE 1 > $min\n```\n\n```sql name=b\nSELECT * FROM a\n```\n\n```chart\nsource: b\nkind: bar\nx: x\ny: x\n```\n\n```sql\nSELECT 2\n```\n";
 
     fn ok_table() -> CellRun {
-        CellRun::Table { table: TableData::default(), offset: 0, elapsed_ms: 1.0 }
+        CellRun::Table { table: TableData::default(), offset: 0, elapsed_ms: 1.0, notes: Vec::new(), alert: None }
     }
 
     fn drain(runner: &mut Runner, nb: &Notebook, fail: Option<u64>) -> Vec<(u64, String)> {

@@ -11,6 +11,20 @@ use web_sys::{
     WritableStream,
 };
 
+/// The largest log (after decompression) one browser worker takes. The wasm32
+/// address space is 4 GiB and ingest needs about twice the input for the
+/// columns it builds; larger logs get a clear error instead of a crashed tab.
+pub const MAX_BROWSER_BYTES: u64 = 1 << 30;
+
+fn too_large(what: &str, bytes: u64) -> String {
+    format!(
+        "{what} is {:.1} GiB; the browser engine takes logs up to {} GiB. Run it natively instead: \
+         `worker-server query LOG --sql \"…\"` (the Glint worker server handles larger logs)",
+        bytes as f64 / (1u64 << 30) as f64,
+        MAX_BROWSER_BYTES >> 30
+    )
+}
+
 /// Progress callback: `(stage, bytes_so_far, total)`.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&str, u64, Option<u64>);
 
@@ -24,6 +38,9 @@ pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<Vec<u8>,
         return Err(format!("fetching {url} failed: HTTP {} {}", resp.status(), resp.status_text()));
     }
     let total = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    if let Some(total) = total.filter(|t| *t > MAX_BROWSER_BYTES) {
+        return Err(too_large(url, total));
+    }
     let body = resp.body().ok_or_else(|| format!("{url}: the response has no body"))?;
     let bytes = read_stream(&body, "download", total, progress).await.map_err(|e| format!("reading {url} failed: {e}"))?;
     gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{url}: {e}"))
@@ -33,6 +50,9 @@ pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<Vec<u8>,
 pub async fn file_bytes(file: &File, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
     let name = file.name();
     let total = file.size() as u64;
+    if total > MAX_BROWSER_BYTES {
+        return Err(too_large(&name, total));
+    }
     let stream = file.stream();
     let bytes = read_stream(&stream, "read", Some(total), progress).await.map_err(|e| format!("reading {name} failed: {e}"))?;
     gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{name}: {e}"))
@@ -81,6 +101,10 @@ async fn read_stream(stream: &ReadableStream, stage: &str, total: Option<u64>, p
         let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_text(&e))?;
         let bytes: Uint8Array = value.unchecked_into();
         let start = out.len();
+        if (start + bytes.length() as usize) as u64 > MAX_BROWSER_BYTES {
+            let _ = reader.cancel();
+            return Err(too_large(if stage == "gunzip" { "the decompressed log" } else { "the log" }, (start + bytes.length() as usize) as u64));
+        }
         out.try_reserve(bytes.length() as usize).map_err(|_| {
             format!("out of memory after {} MiB: the log is too large for this browser tab", start >> 20)
         })?;

@@ -127,6 +127,10 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
             let reply = run_sql(&state, key, table, &sql, &params, page_rows).await;
             post(id, reply);
         }
+        ToWorker::RunAb { key, table, spec, page_rows, .. } => {
+            let reply = run_ab(&state, key, table, &spec, page_rows).await;
+            post(id, reply);
+        }
         ToWorker::FetchRows { key, offset, limit } => {
             let st = state.borrow();
             let reply = match st.results.get(&key) {
@@ -209,11 +213,58 @@ async fn run_sql(
         return plain_error("no_data", "no dataset is loaded yet");
     };
     let started = now_ms();
-    let out = match session.sql_with_params(sql, params).await {
-        Ok(o) => o,
+    match session.sql_with_params(sql, params).await {
+        Ok(out) => keep(state, &session, key, table, out, now_ms() - started, Vec::new(), None, page_rows),
+        Err(e) => error(e),
+    }
+}
+
+async fn run_ab(state: &Rc<RefCell<State>>, key: String, table: Option<String>, spec: &str, page_rows: usize) -> FromWorker {
+    let Some(session) = state.borrow().session.clone() else {
+        return plain_error("no_data", "no dataset is loaded yet");
+    };
+    let started = now_ms();
+    let spec = match glint_engine::ab::AbSpec::parse(spec) {
+        Ok(spec) => spec,
         Err(e) => return error(e),
     };
-    let elapsed_ms = now_ms() - started;
+    match glint_engine::ab::run(&session, &spec).await {
+        Ok(report) => {
+            let srm = &report.srm;
+            let alert = srm.flagged.then(|| {
+                let arms: Vec<String> = srm
+                    .arms
+                    .iter()
+                    .zip(&srm.observed)
+                    .zip(&srm.expected)
+                    .map(|((arm, o), e)| format!("{arm} {o} (expected {e:.0})"))
+                    .collect();
+                format!(
+                    "Sample ratio mismatch: {} units; p = {:.2e} < {}. The assignment or the logging is broken for some units: do not trust the lifts until this is explained.",
+                    arms.join(", "),
+                    srm.p_value,
+                    srm.threshold
+                )
+            });
+            keep(state, &session, key, table, report.table, now_ms() - started, report.warnings, alert, page_rows)
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// Keeps a result under `key` (and as table `table`), replying with its first page.
+#[allow(clippy::too_many_arguments)]
+fn keep(
+    state: &Rc<RefCell<State>>,
+    session: &Session,
+    key: String,
+    table: Option<String>,
+    out: QueryOutput,
+    elapsed_ms: f64,
+    notes: Vec<String>,
+    alert: Option<String>,
+    page_rows: usize,
+) -> FromWorker {
     let mut st = state.borrow_mut();
     // A renamed cell's old table goes away.
     if let Some(Kept { table: Some(old), .. }) = st.results.get(&key) {
@@ -227,7 +278,7 @@ async fn run_sql(
         }
     }
     let reply = match page(&out, 0, page_rows.min(MAX_PAGE_ROWS)) {
-        Ok(table) => FromWorker::SqlResult { table, elapsed_ms },
+        Ok(table) => FromWorker::SqlResult { table, elapsed_ms, notes, alert },
         Err(e) => error(e),
     };
     st.results.insert(key, Kept { output: out, table });

@@ -208,7 +208,7 @@ mod tests {
         );
         check(
             "Arrow error: Cast error: Cannot cast string 'DE' to value of Int64 type",
-            expect![],
+            expect!["the text 'DE' was compared with or converted to Int64: quote the value ('…') to compare as text, or filter the column to numeric strings before casting"],
         );
         check("Arrow error: Divide by zero error", expect!["(no hint)"]);
     }

@@ -24,6 +24,7 @@
 //! assert_eq!(glint_engine::table::to_csv(&out.batches).unwrap(), "n\n1\n");
 //! ```
 
+pub mod ab;
 pub mod error;
 pub mod hint;
 pub mod ingest;

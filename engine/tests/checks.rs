@@ -592,6 +592,7 @@ checks! {
                 hint: `$countr` is not defined; did you mean `country`?
                 [-]
                 query failed: execution error: Arrow error: Cast error: Cannot cast string 'DE' to value of Int64 type
+                hint: the text 'DE' was compared with or converted to Int64: quote the value ('…') to compare as text, or filter the column to numeric strings before casting
                 [-]
                 query failed: sql error: Schema error: No field named evnt. Did you mean 'events.event'?
                 Valid fields are events.event, events.properties, events._line, events._offset.

@@ -86,6 +86,18 @@ pub enum ToWorker {
         /// Rows sent back with the reply (the first page).
         page_rows: usize,
     },
+    /// Run an `ab` cell: `spec` is the cell's body (see `glint_engine::ab`).
+    /// The read-out is a result like `RunSql`'s (kept under `key`, a table
+    /// named `table` when set). Replies `SqlResult` with notes and, when the
+    /// sample ratio mismatches, an alert.
+    RunAb {
+        key: String,
+        table: Option<String>,
+        spec: String,
+        #[serde(default)]
+        params: Vec<(String, serde_json::Value)>,
+        page_rows: usize,
+    },
     /// Rows of a kept result. Replies `Rows`.
     FetchRows { key: String, offset: usize, limit: usize },
     /// A kept result as a file. Replies `Exported` with the bytes attached.
@@ -135,8 +147,17 @@ pub enum FromWorker {
     Progress { stage: String, bytes: u64, total_bytes: Option<u64>, rows: u64 },
     /// A dataset was ingested and registered as `events`.
     Loaded { summary: DatasetSummary },
-    /// A `RunSql` result: the first page and the full row count.
-    SqlResult { table: TableData, elapsed_ms: f64 },
+    /// A `RunSql`/`RunAb` result: the first page and the full row count;
+    /// `notes` and `alert` (shown prominently) say what the numbers alone
+    /// do not (excluded units, a sample ratio mismatch).
+    SqlResult {
+        table: TableData,
+        elapsed_ms: f64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<String>,
+    },
     /// A `FetchRows` page.
     Rows { table: TableData },
     /// An `Export`: the bytes are the message's attachment.

@@ -70,8 +70,27 @@ describe('Glint notebook', () => {
     await screenshot(page, 'notebook');
   });
 
+  it('reads out the sample experiment: the planted cart effect, no SRM', async () => {
+    const ab = page.locator('#notebook > .cell[data-name="rec_test"]');
+    const shown = await cellResult(ab);
+    assert.equal(shown.state, 'done', `rec_test: ${shown.error}`);
+    const col = (name) => shown.columns.indexOf(name);
+    for (const name of ['metric', 'arm', 'units', 'value', 'rel_lift', 'rel_ci_low', 'rel_ci_high', 'p_value', 'chance_to_beat', 'significant']) {
+      assert.ok(col(name) >= 0, `column ${name} in ${shown.columns}`);
+    }
+    const cart = shown.rows.find((r) => r[col('metric')] === 'added_to_cart' && r[col('arm')] === 'treatment');
+    assert.ok(cart, 'a treatment row for added_to_cart');
+    assert.ok(Number(cart[col('rel_lift')]) > 0, `planted positive lift, got ${cart[col('rel_lift')]}`);
+    assert.equal(cart[col('significant')], 'true', `the planted effect is detected (p = ${cart[col('p_value')]})`);
+    assert.equal(await ab.locator('.cell-alert').count(), 0, 'no sample ratio mismatch on the sample');
+    const lifts = ab.locator('canvas.lifts');
+    assert.ok(await lifts.isVisible(), 'the lift chart is shown');
+    assert.ok((await inkShare(lifts)) > 0.002, 'the lift chart is drawn');
+    await ab.screenshot({ path: new URL('../artifacts/ab.png', import.meta.url).pathname });
+  });
+
   it('draws charts with a non-blank plot area', async () => {
-    const canvases = page.locator('#notebook canvas.chart[data-drawn="true"]');
+    const canvases = page.locator('#notebook .cell[data-kind="chart"] canvas.chart[data-drawn="true"]');
     assert.ok((await canvases.count()) >= 2, 'the starter has two charts, drawn');
     for (let i = 0; i < (await canvases.count()); i += 1) {
       const share = await inkShare(canvases.nth(i));
@@ -184,6 +203,23 @@ describe('Glint notebook', () => {
     }
     await screenshot(viewer, 'shared');
     await viewer.context().close();
+  });
+
+  it('takes parameter values from the link', async () => {
+    await page.click('#copy-link');
+    const link = await page.locator('#share-link').inputValue();
+    const viewer = await glint.newPage();
+    await viewer.goto(`${link}&p.experiment=no_such_experiment`);
+    await waitForNotebook(viewer);
+    assert.equal(await viewer.locator('input.param-input[data-param="experiment"]').inputValue(), 'no_such_experiment');
+    assert.equal((await cellResult(viewer.locator('#notebook > .cell[data-name="conversion"]'))).total, 0);
+    await viewer.context().close();
+    const damaged = await glint.newPage();
+    await damaged.goto(`${link.split('#')[0]}#nb=not-a-notebook`);
+    await damaged.locator('#notice.error').waitFor();
+    assert.match(await textOf(damaged, '#notice'), /share link cannot be read/);
+    await waitForNotebook(damaged);
+    await damaged.context().close();
   });
 
   it('loads a dropped gzip log and reports its malformed lines', async () => {
