@@ -290,6 +290,38 @@ impl Ctx {
         });
     }
 
+    /// Downloads a result as Parquet: the engine writes Arrow IPC, the export
+    /// worker turns it into Parquet (the engine's wasm stays free of Parquet).
+    pub fn export_parquet(self, id: u64) {
+        let base = self
+            .nb
+            .with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i)).and_then(|c| c.name().map(str::to_owned)))
+            .unwrap_or_else(|| "result".into());
+        self.engine.with_value(|engine| {
+            let Some(engine) = engine else { return };
+            let request = ToWorker::Export { key: result_key(id), format: ExportFormat::ArrowIpc };
+            engine.request_with(request, None, |_| {}, move |reply, attachment| {
+                let ipc = match (reply, attachment) {
+                    (Ok(FromWorker::Exported { .. }), Some(buffer)) => buffer,
+                    (Ok(FromWorker::Exported { .. }), None) => return self.complain("the engine sent no file"),
+                    (Ok(other), _) => return self.complain(unexpected(&other).message),
+                    (Err(e), _) => return self.complain(e.message),
+                };
+                leptos::task::spawn_local(async move {
+                    match crate::parquet::ipc_to_parquet(ipc).await {
+                        Ok(parquet) => {
+                            let name = format!("{base}.parquet");
+                            if let Err(e) = browser::download_buffer(&name, "application/vnd.apache.parquet", &parquet) {
+                                self.complain(e);
+                            }
+                        }
+                        Err(e) => self.complain(format!("Parquet export failed: {e}")),
+                    }
+                });
+            });
+        });
+    }
+
     /// Loads a dataset; when it is in, runs the notebook.
     pub fn load_source(self, source: Source, file: Option<web_sys::File>) {
         let (request, attachment) = match (&source, file) {

@@ -12,7 +12,8 @@
 //! - [`ctx`]: the shared signals and the actions on them (talks to the worker).
 //! - [`app`], [`cells`], [`results`], [`dataset`]: components that render the
 //!   state; [`chart_view`] draws charts with plotters; [`browser`]: local
-//!   storage, downloads, clipboard, the URL fragment.
+//!   storage, downloads, clipboard, the URL fragment; [`parquet`]: Parquet
+//!   downloads through the small export worker (`export-wasm`).
 //! - [`panic_report`]: panics become a readable message in the page.
 
 pub mod app;
@@ -25,6 +26,7 @@ pub mod dispatch;
 pub mod format;
 pub mod lifts;
 pub mod panic_report;
+pub mod parquet;
 pub mod results;
 pub mod run;
 pub mod state;

@@ -81,6 +81,8 @@ pub fn ResultView(id: u64, table: TableData, offset: usize, elapsed_ms: f64) -> 
                 on:click=move |_| ctx.export(id, ExportFormat::Csv, false)>"CSV ↓"</button>
             <button type="button" class="small-btn" title="Download the whole result as an Arrow IPC file (pandas, polars, DuckDB)"
                 on:click=move |_| ctx.export(id, ExportFormat::ArrowIpc, false)>"Arrow ↓"</button>
+            <button type="button" class="small-btn" title="Download the whole result as Parquet (uncompressed pages)"
+                on:click=move |_| ctx.export_parquet(id)>"Parquet ↓"</button>
             <button type="button" class="small-btn" title="Chart this result in a new cell below"
                 on:click=move |_| ctx.chart_of(id)>"Chart"</button>
         </div>

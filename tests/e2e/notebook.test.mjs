@@ -164,6 +164,23 @@ describe('Glint notebook', () => {
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')), native.rows);
   });
 
+  it('downloads a result as Parquet', async () => {
+    const cell = page.locator('#notebook > .cell[data-name="by_event"]');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      cell.getByRole('button', { name: 'Parquet ↓' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'by_event.parquet');
+    const bytes = await readFile(await download.path());
+    assert.equal(bytes.subarray(0, 4).toString(), 'PAR1', 'Parquet magic at the start');
+    assert.equal(bytes.subarray(bytes.length - 4).toString(), 'PAR1', 'Parquet magic at the end');
+    const text = bytes.toString('latin1');
+    for (const column of ['event', 'events', 'users']) {
+      assert.ok(text.includes(column), `the footer names column ${column}`);
+    }
+    assert.ok(text.includes('Product Viewed'), 'the data is in the file');
+  });
+
   it('saves the notebook and opens it back byte for byte', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-notebook')]);
     const saved = await readFile(await download.path(), 'utf8');

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: every test, in order, failing fast.
 //!
 //! 1. native: `cargo test -p glint-protocol -p glint-notebook -p glint-stats -p glint-engine
-//!    -p worker-server`, then the app's plain-Rust tests (`cargo test -p glint-app`, a separate
-//!    invocation: together they would unify features differently and rebuild DataFusion);
+//!    -p worker-server`, then the app's plain-Rust tests and the Parquet converter's
+//!    (`cargo test -p glint-app`, `cargo test -p export-wasm`: separate invocations, since
+//!    together they would unify features differently and rebuild DataFusion);
 //! 2. wasm: the engine's tests on wasm32 in headless Chromium
 //!    (`cargo test -p engine-wasm --target wasm32-unknown-unknown --release`; the runner is
 //!    `wasm-bindgen-test-runner`, set in `.cargo/config.toml`, with chromedriver and
@@ -39,7 +40,7 @@ pub struct TestOptions {
 }
 
 const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server)";
-const APP: &str = "app model tests (native)";
+const APP: &str = "app model and Parquet export tests (native)";
 const WASM: &str = "wasm engine tests (headless Chromium)";
 const BUILD: &str = "build app (trunk) and worker-server";
 const E2E: &str = "end-to-end tests (node --test tests/e2e/)";
@@ -124,7 +125,12 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             "worker-server",
         ]))
     });
-    let native = native.and_then(|()| steps.run(APP, || ws.run(ws.cargo().args(["test", "-p", "glint-app"]))));
+    let native = native.and_then(|()| {
+        steps.run(APP, || {
+            ws.run(ws.cargo().args(["test", "-p", "glint-app"]))?;
+            ws.run(ws.cargo().args(["test", "-p", "export-wasm"]))
+        })
+    });
     if let Err(error) = native {
         if let Some((mut child, _)) = background.take() {
             let _ = child.kill();
