@@ -132,6 +132,7 @@ pub fn App() -> impl IntoView {
             })}
             <div class="layout">
                 <aside class="sidebar">
+                    <crate::experiments::ExperimentsPanel />
                     <SchemaPanel load=ctx.load.into() />
                 </aside>
                 <main class="content">

@@ -12,7 +12,8 @@ pub const NOTEBOOK_KEY: &str = "glint.notebook.v1";
 /// Where the data source is kept between reloads.
 pub const SOURCE_KEY: &str = "glint.source.v1";
 
-fn js_text(value: &JsValue) -> String {
+/// Best-effort text of a thrown JS value.
+pub fn js_text(value: &JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -257,8 +257,9 @@ impl Ctx {
         });
     }
 
-    /// Downloads a SQL cell's whole result, or copies it as CSV.
-    pub fn export(self, id: u64, format: ExportFormat, copy: bool) {
+    /// Asks the engine for a cell's whole result as a file; `then` gets the
+    /// file name stem (the cell's name) and the bytes (an `ArrayBuffer`).
+    fn export_then(self, id: u64, format: ExportFormat, then: impl FnOnce(String, JsValue) + 'static) {
         let base = self
             .nb
             .with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i)).and_then(|c| c.name().map(str::to_owned)))
@@ -266,58 +267,45 @@ impl Ctx {
         self.engine.with_value(|engine| {
             let Some(engine) = engine else { return };
             engine.request_with(ToWorker::Export { key: result_key(id), format }, None, |_| {}, move |reply, attachment| {
-                let buffer = match (reply, attachment) {
-                    (Ok(FromWorker::Exported { .. }), Some(buffer)) => buffer,
-                    (Ok(FromWorker::Exported { .. }), None) => return self.complain("the engine sent no file"),
-                    (Ok(other), _) => return self.complain(unexpected(&other).message),
-                    (Err(e), _) => return self.complain(e.message),
-                };
-                if copy {
-                    let text = browser::buffer_text(&buffer);
-                    leptos::task::spawn_local(async move {
-                        match browser::copy_text(&text).await {
-                            Ok(()) => self.say(format!("Copied {} as CSV ({} bytes).", base, text.len())),
-                            Err(e) => self.complain(e),
-                        }
-                    });
-                } else {
-                    let name = format!("{base}.{}", format.extension());
-                    if let Err(e) = browser::download_buffer(&name, format.mime(), &buffer) {
-                        self.complain(e);
-                    }
+                match (reply, attachment) {
+                    (Ok(FromWorker::Exported { .. }), Some(buffer)) => then(base, buffer),
+                    (Ok(FromWorker::Exported { .. }), None) => self.complain("the engine sent no file"),
+                    (Ok(other), _) => self.complain(unexpected(&other).message),
+                    (Err(e), _) => self.complain(e.message),
                 }
             });
+        });
+    }
+
+    /// Downloads a SQL cell's whole result, or copies it as CSV.
+    pub fn export(self, id: u64, format: ExportFormat, copy: bool) {
+        self.export_then(id, format, move |base, buffer| {
+            if copy {
+                let text = browser::buffer_text(&buffer);
+                leptos::task::spawn_local(async move {
+                    match browser::copy_text(&text).await {
+                        Ok(()) => self.say(format!("Copied {} as CSV ({} bytes).", base, text.len())),
+                        Err(e) => self.complain(e),
+                    }
+                });
+            } else if let Err(e) = browser::download_buffer(&format!("{base}.{}", format.extension()), format.mime(), &buffer) {
+                self.complain(e);
+            }
         });
     }
 
     /// Downloads a result as Parquet: the engine writes Arrow IPC, the export
     /// worker turns it into Parquet (the engine's wasm stays free of Parquet).
     pub fn export_parquet(self, id: u64) {
-        let base = self
-            .nb
-            .with_untracked(|nb| nb.position(id).and_then(|i| nb.cell(i)).and_then(|c| c.name().map(str::to_owned)))
-            .unwrap_or_else(|| "result".into());
-        self.engine.with_value(|engine| {
-            let Some(engine) = engine else { return };
-            let request = ToWorker::Export { key: result_key(id), format: ExportFormat::ArrowIpc };
-            engine.request_with(request, None, |_| {}, move |reply, attachment| {
-                let ipc = match (reply, attachment) {
-                    (Ok(FromWorker::Exported { .. }), Some(buffer)) => buffer,
-                    (Ok(FromWorker::Exported { .. }), None) => return self.complain("the engine sent no file"),
-                    (Ok(other), _) => return self.complain(unexpected(&other).message),
-                    (Err(e), _) => return self.complain(e.message),
-                };
-                leptos::task::spawn_local(async move {
-                    match crate::parquet::ipc_to_parquet(ipc).await {
-                        Ok(parquet) => {
-                            let name = format!("{base}.parquet");
-                            if let Err(e) = browser::download_buffer(&name, "application/vnd.apache.parquet", &parquet) {
-                                self.complain(e);
-                            }
-                        }
-                        Err(e) => self.complain(format!("Parquet export failed: {e}")),
-                    }
+        self.export_then(id, ExportFormat::ArrowIpc, move |base, ipc| {
+            leptos::task::spawn_local(async move {
+                let result = crate::parquet::ipc_to_parquet(ipc).await.map_err(|e| format!("Parquet export failed: {e}"));
+                let downloaded = result.and_then(|parquet| {
+                    browser::download_buffer(&format!("{base}.parquet"), "application/vnd.apache.parquet", &parquet)
                 });
+                if let Err(e) = downloaded {
+                    self.complain(e);
+                }
             });
         });
     }

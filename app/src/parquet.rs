@@ -21,6 +21,8 @@ use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+use crate::browser::js_text;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
 /// Where Trunk puts the export worker's loader (`data-bin="export"`), next
@@ -249,13 +251,4 @@ fn describe_error(event: &Event) -> String {
             "the Parquet export worker could not be started (is {EXPORT_WORKER_URL} served next to index.html?)"
         ),
     }
-}
-
-/// Best-effort text of a thrown JS value.
-fn js_text(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
 }

@@ -18,6 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen::closure::Closure;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
+use crate::browser::js_text;
 use crate::dispatch::{Delivery, Dispatcher, Progress, Reply, RequestError, SendAction};
 
 /// Where Trunk puts the engine worker's loader, next to `index.html`.
@@ -225,13 +226,4 @@ fn describe_error(event: &Event) -> String {
             "the engine worker could not be started (is {WORKER_URL} served next to index.html?)"
         ),
     }
-}
-
-/// Best-effort text of a thrown JS value.
-fn js_text(value: &wasm_bindgen::JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
 }

@@ -89,6 +89,21 @@ describe('Glint notebook', () => {
     await ab.screenshot({ path: new URL('../artifacts/ab.png', import.meta.url).pathname });
   });
 
+  it('lists the experiments and analyzes one in a new ab cell', async () => {
+    const experiment = page.locator('#experiments .experiment[data-experiment="rec_model_v2"]');
+    await experiment.waitFor({ timeout: 30_000 });
+    assert.match(await experiment.textContent(), /control [\d,]+ · treatment [\d,]+/);
+    const before = await page.locator('#notebook > .cell').count();
+    await experiment.locator('button.analyze').click();
+    const cell = page.locator('#notebook > .cell').nth(before);
+    await waitForCell(cell);
+    const shown = await cellResult(cell);
+    assert.equal(shown.state, 'done', `the new ab cell: ${shown.error}`);
+    assert.equal(await cell.getAttribute('data-kind'), 'ab');
+    assert.ok(shown.rows.length >= 2, 'a control and a treatment row per metric');
+    await cell.locator('button[title="Delete cell"]').click();
+  });
+
   it('draws charts with a non-blank plot area', async () => {
     const canvases = page.locator('#notebook .cell[data-kind="chart"] canvas.chart[data-drawn="true"]');
     assert.ok((await canvases.count()) >= 2, 'the starter has two charts, drawn');
