@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
         notice: RwSignal::new(notices.into_iter().next()),
         share_link: RwSignal::new(None),
         engine: StoredValue::new_local(None),
+        dashboard: RwSignal::new(false),
     };
     provide_context(ctx);
     let engine_error = RwSignal::new(None::<String>);
@@ -138,20 +139,44 @@ pub fn App() -> impl IntoView {
                 <main class="content">
                     <DataBar />
                     <DatasetPanel load=ctx.load.into() />
-                    <section id="notebook" class="notebook">
+                    {move || ctx.dashboard.get().then(|| view! {
+                        <div class="dashboard-bar">
+                            <h2>"Dashboard"</h2>
+                            <span class="muted small">"Pinned cells (★ in a cell's bar), refreshed together."</span>
+                            <span class="spacer"></span>
+                            <button type="button" id="refresh-dashboard" class="small-btn" on:click=move |_| ctx.refresh_dashboard()>"↻ Refresh"</button>
+                        </div>
+                        {move || ctx.nb.with(|nb| (0..nb.len()).all(|i| !crate::run::pinned(nb, i))).then(|| view! {
+                            <p class="muted">"Nothing is pinned yet: pin cells with ★ in their bar, in the notebook view."</p>
+                        })}
+                    })}
+                    <section id="notebook" class="notebook" class:dashboard=move || ctx.dashboard.get()>
                         <For
-                            each=move || ctx.nb.with(|nb| nb.cells().iter().map(|c| (c.id(), c.kind())).collect::<Vec<_>>())
+                            each=move || {
+                                let dashboard = ctx.dashboard.get();
+                                ctx.nb.with(|nb| {
+                                    nb.cells()
+                                        .iter()
+                                        .enumerate()
+                                        .filter(|(i, _)| !dashboard || crate::run::pinned(nb, *i))
+                                        .map(|(_, c)| (c.id(), c.kind()))
+                                        .collect::<Vec<_>>()
+                                })
+                            }
                             key=|(id, _)| *id
                             children=move |(id, kind)| view! { <CellView id kind /> }
                         />
                     </section>
-                    <div class="add-bar">
+                    <div class="add-bar" class:hidden=move || ctx.dashboard.get()>
                         <span class="muted small">"Add a cell:"</span>
                         <button type="button" id="add-sql" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Sql); }>"+ SQL"</button>
                         <button type="button" id="add-markdown" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Markdown); }>"+ Markdown"</button>
                         <button type="button" id="add-chart" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Chart); }>"+ Chart"</button>
                         <button type="button" id="add-params" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Params); }>"+ Parameters"</button>
                         <button type="button" id="add-ab" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Ab); }>"+ A/B test"</button>
+                        <button type="button" id="add-trend" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Trend); }>"+ Trend"</button>
+                        <button type="button" id="add-funnel" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Funnel); }>"+ Funnel"</button>
+                        <button type="button" id="add-retention" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Retention); }>"+ Retention"</button>
                     </div>
                     <DatasetDetails load=ctx.load.into() />
                 </main>
@@ -231,6 +256,9 @@ fn TopBar() -> impl IntoView {
             <span class="brand">"Glint"</span>
             <span class="tagline">"event-log analytics, in your browser"</span>
             <span class="spacer"></span>
+            <button type="button" id="toggle-dashboard" class="top-btn" class:active=move || ctx.dashboard.get()
+                title="Show the pinned cells as a dashboard"
+                on:click=move |_| ctx.dashboard.update(|d| *d = !*d)>{move || if ctx.dashboard.get() { "Notebook" } else { "Dashboard" }}</button>
             <button type="button" id="run-all" class="top-btn primary" disabled=move || busy.get()
                 on:click=move |_| ctx.run_all()>{move || if busy.get() { "Running…" } else { "▶ Run all" }}</button>
             <button type="button" id="new-notebook" class="top-btn" title="Start from the starter notebook"

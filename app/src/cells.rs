@@ -138,22 +138,17 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
         })
     });
     let name_error = RwSignal::new(None::<String>);
+    let pinned = Memo::new(move |_| ctx.nb.with(|nb| nb.position(id).is_some_and(|i| crate::run::pinned(nb, i))));
     let runs = crate::run::runnable(kind);
-    let named = matches!(kind, CellKind::Sql | CellKind::Ab);
+    let named = kind == CellKind::Sql || crate::run::analysis(kind);
 
     let body = match kind {
         CellKind::Sql => view! { <SqlBody id state /> }.into_any(),
         CellKind::Ab => view! { <AbBody id state /> }.into_any(),
+        CellKind::Trend | CellKind::Funnel | CellKind::Retention => view! { <KpiBody id kind state /> }.into_any(),
         CellKind::Markdown => view! { <MarkdownBody id /> }.into_any(),
         CellKind::Params => view! { <ParamsBody id /> }.into_any(),
         CellKind::Chart => view! { <ChartBody id state /> }.into_any(),
-        other => view! {
-            <p class="muted small">
-                {format!("This {} cell is kept exactly as written in the notebook file; running it comes with Glint's {} analysis.", other.fence_word().unwrap_or("?"), kind_label(other))}
-            </p>
-            <Editor id />
-        }
-        .into_any(),
     };
 
     view! {
@@ -167,6 +162,7 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
         >
             <div class="cell-bar">
                 <span class="cell-kind">{kind_label(kind)}</span>
+                <span class="cell-title">{move || name.get()}</span>
                 {named.then(|| view! {
                     <input
                         class="cell-name"
@@ -191,6 +187,10 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
                     })}
                 </span>
                 <span class="spacer"></span>
+                <button type="button" class="icon-btn pin-btn" class:pinned=move || pinned.get()
+                    title=move || if pinned.get() { "Unpin from the dashboard" } else { "Pin to the dashboard" }
+                    aria-label="Pin to the dashboard"
+                    on:click=move |_| ctx.toggle_pin(id)>{move || if pinned.get() { "★" } else { "☆" }}</button>
                 <button type="button" class="icon-btn" title="Move up" aria-label="Move up"
                     disabled=move || index.get() == Some(0)
                     on:click=move |_| ctx.move_by(id, -1)>"↑"</button>
@@ -262,6 +262,68 @@ fn AbBody(id: u64, state: Memo<CellState>) -> impl IntoView {
             style:display=move || if lift_rows.with(|r| r.is_empty()) { "none" } else { "block" }
             style:height=move || format!("{}px", crate::lifts::height_css(lift_rows.with(Vec::len)))></canvas>
         {move || draw_error.get().map(|e| view! { <div class="error-box cell-error">{e}</div> })}
+        <SqlOutput id state />
+    }
+}
+
+/// The chart a KPI cell draws of its own result: trends as lines over their
+/// time bucket (one series per metric, or per segment of a breakdown),
+/// funnels as bars of users per step; retention is read as its table.
+pub fn kpi_chart(kind: CellKind, columns: &[glint_protocol::ColumnInfo]) -> Option<ChartSpec> {
+    use glint_notebook::{ChartKind, ColumnClass, column_class};
+    let find = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.name.clone());
+    match kind {
+        CellKind::Trend => {
+            let x = columns.iter().find(|c| column_class(&c.data_type) == ColumnClass::Time)?.name.clone();
+            let segment = find("segment");
+            let numeric: Vec<String> = columns
+                .iter()
+                .filter(|c| column_class(&c.data_type) == ColumnClass::Numeric)
+                .map(|c| c.name.clone())
+                .collect();
+            let mut spec = ChartSpec::new(ChartKind::Line);
+            spec.x = Some(x);
+            spec.y = if segment.is_some() { numeric.into_iter().take(1).collect() } else { numeric };
+            spec.series = segment;
+            (!spec.y.is_empty()).then_some(spec)
+        }
+        CellKind::Funnel => {
+            let mut spec = ChartSpec::new(ChartKind::Bar);
+            spec.x = find("step_name");
+            spec.y = vec![find("users")?];
+            spec.series = columns
+                .first()
+                .filter(|c| !["step", "step_name"].contains(&c.name.as_str()))
+                .map(|c| c.name.clone());
+            spec.x.is_some().then_some(spec)
+        }
+        _ => None,
+    }
+}
+
+/// A trend, funnel or retention cell: the spec editor, a chart of the
+/// result (trend, funnel) and the result table.
+#[component]
+fn KpiBody(id: u64, kind: CellKind, state: Memo<CellState>) -> impl IntoView {
+    let canvas = NodeRef::<html::Canvas>::new();
+    let chart = Memo::new(move |_| match state.get().run {
+        CellRun::Table { table, .. } => kpi_chart(kind, &table.columns).map(|spec| chart_data(&spec, &table)),
+        _ => None,
+    });
+    Effect::new(move |_| {
+        let Some(Ok(data)) = chart.get() else { return };
+        if let Some(canvas) = canvas.get() {
+            let _ = chart_view::draw(&canvas, &data, None);
+        }
+    });
+    view! {
+        <Editor id />
+        <canvas class="chart kpi" node_ref=canvas
+            style:display=move || if matches!(chart.get(), Some(Ok(_))) { "block" } else { "none" }></canvas>
+        {move || match chart.get() {
+            Some(Err(e)) => Some(view! { <p class="warn small">{format!("chart: {e}")}</p> }),
+            _ => None,
+        }}
         <SqlOutput id state />
     }
 }

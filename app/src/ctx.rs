@@ -66,6 +66,8 @@ pub struct Ctx {
     /// The last share link made (shown for copying by hand too).
     pub share_link: RwSignal<Option<String>>,
     pub engine: StoredValue<Option<EngineWorker>, LocalStorage>,
+    /// Showing the dashboard (pinned cells as tiles) instead of the notebook.
+    pub dashboard: RwSignal<bool>,
 }
 
 impl Ctx {
@@ -121,6 +123,25 @@ impl Ctx {
         }
         self.nb.with_untracked(|nb| self.runner.update(|r| r.enqueue_with_dependants(nb, index)));
         self.pump();
+    }
+
+    /// Runs the dashboard's cells (pinned ones and what they read).
+    pub fn refresh_dashboard(self) {
+        self.nb.with_untracked(|nb| {
+            let cells = crate::run::dashboard_cells(nb);
+            self.runner.update(|r| r.enqueue_cells(nb, &cells));
+        });
+        self.pump();
+    }
+
+    /// Pins a cell to the dashboard, or unpins it.
+    pub fn toggle_pin(self, id: u64) {
+        let Some(index) = self.index_of(id) else { return };
+        let pinned = self.nb.with_untracked(|nb| crate::run::pinned(nb, index));
+        let value = (!pinned).then_some("true");
+        if let Some(Err(e)) = self.nb.try_update(|nb| nb.set_attr(index, "pin", value)) {
+            self.complain(e.to_string());
+        }
     }
 
     pub fn run_all(self) {
@@ -372,6 +393,11 @@ impl Ctx {
 /// A new `ab` cell's body: the experiment of the sample, ready to edit.
 pub const AB_TEMPLATE: &str = "experiment: rec_model_v2\ncontrol: control\n# experiment_column: properties.experiment_id\n# variant_column: properties.variant\n# unit: user_id\nmetric: added_to_cart = conversion \"Added to Cart\"\nmetric: orders = count \"Order Completed\"\nmetric: revenue = sum properties.revenue \"Order Completed\"\n# cap: revenue 99%\n# cuped: 14\n# breakdown: context.device.type\n# correction: holm\n# sequential: true";
 
+/// New KPI cells' bodies (the sample's events; edit to taste).
+pub const TREND_TEMPLATE: &str = "metric: views = count \"Product Viewed\"\nmetric: carts = count \"Added to Cart\"\nmetric: cart_rate = ratio carts / views\nbucket: day\n# breakdown: context.device.type\n# top: 5";
+pub const FUNNEL_TEMPLATE: &str = "step: Product Viewed\nstep: Added to Cart\nstep: Checkout Started\nstep: Order Completed\nwindow: 7d\norder: strict\n# breakdown: context.device.type";
+pub const RETENTION_TEMPLATE: &str = "cohort: Page Viewed\nreturn: Order Completed\nperiod: day\nperiods: 7";
+
 /// A new, empty cell of `kind` for position `index`.
 pub fn new_cell(nb: &Notebook, kind: CellKind, index: usize) -> Cell {
     match kind {
@@ -381,6 +407,9 @@ pub fn new_cell(nb: &Notebook, kind: CellKind, index: usize) -> Cell {
             let name = nb.fresh_name("ab");
             Cell::new_code(CellKind::Ab, Some(&name), AB_TEMPLATE)
         }
+        CellKind::Trend => Cell::new_code(CellKind::Trend, Some(&nb.fresh_name("trend")), TREND_TEMPLATE),
+        CellKind::Funnel => Cell::new_code(CellKind::Funnel, Some(&nb.fresh_name("funnel")), FUNNEL_TEMPLATE),
+        CellKind::Retention => Cell::new_code(CellKind::Retention, Some(&nb.fresh_name("retention")), RETENTION_TEMPLATE),
         CellKind::Chart => {
             let source = (0..index.min(nb.len())).rev().find_map(|i| {
                 let cell = nb.cell(i)?;

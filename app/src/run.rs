@@ -53,7 +53,12 @@ pub fn result_key(cell_id: u64) -> String {
 
 /// Whether running this kind of cell does anything.
 pub fn runnable(kind: CellKind) -> bool {
-    matches!(kind, CellKind::Sql | CellKind::Chart | CellKind::Ab)
+    matches!(kind, CellKind::Sql | CellKind::Chart) || analysis(kind)
+}
+
+/// Cells the engine reads out from their body (`ab`, `trend`, `funnel`, `retention`).
+pub fn analysis(kind: CellKind) -> bool {
+    matches!(kind, CellKind::Ab | CellKind::Trend | CellKind::Funnel | CellKind::Retention)
 }
 
 /// The queue and the per-cell states.
@@ -84,6 +89,11 @@ impl Runner {
     pub fn enqueue_all(&mut self, nb: &Notebook) {
         let all: Vec<usize> = (0..nb.len()).collect();
         self.enqueue(nb, &all);
+    }
+
+    /// Queues the given cells (the runnable ones), in notebook order.
+    pub fn enqueue_cells(&mut self, nb: &Notebook, indices: &[usize]) {
+        self.enqueue(nb, indices);
     }
 
     fn enqueue(&mut self, nb: &Notebook, indices: &[usize]) {
@@ -190,6 +200,28 @@ impl Runner {
     }
 }
 
+/// Whether a cell is on the dashboard (`pin=true` in its fence line).
+pub fn pinned(nb: &Notebook, index: usize) -> bool {
+    nb.cell(index).and_then(|c| c.attr("pin")).is_some_and(|v| v == "true")
+}
+
+/// The pinned cells and every cell they read, transitively, in notebook
+/// order: what "Refresh" on the dashboard runs.
+pub fn dashboard_cells(nb: &Notebook) -> Vec<usize> {
+    let mut wanted: Vec<usize> = (0..nb.len()).filter(|&i| pinned(nb, i)).collect();
+    let mut next = 0;
+    while next < wanted.len() {
+        for dep in nb.dependencies(wanted[next]) {
+            if !wanted.contains(&dep) {
+                wanted.push(dep);
+            }
+        }
+        next += 1;
+    }
+    wanted.sort_unstable();
+    wanted
+}
+
 /// How a cell is named in messages: `` `name` `` or "cell 3".
 pub fn cell_label(nb: &Notebook, index: usize) -> String {
     match nb.cell(index).and_then(|c| c.name()) {
@@ -213,11 +245,11 @@ fn request_for(nb: &Notebook, index: usize, runner: &Runner) -> Result<ToWorker,
             params: params_json(nb),
             page_rows: PAGE_ROWS,
         }),
-        CellKind::Ab => Ok(ToWorker::RunAb {
+        kind if analysis(kind) => Ok(ToWorker::RunAnalysis {
+            kind: kind.fence_word().unwrap_or_default().to_owned(),
             key: result_key(cell.id()),
             table: cell.name().map(str::to_owned),
             spec: cell.body().to_owned(),
-            params: params_json(nb),
             page_rows: PAGE_ROWS,
         }),
         CellKind::Chart => {
@@ -315,6 +347,15 @@ mod tests {
         r.mark_stale(&nb, 3);
         let stale: Vec<bool> = nb.cells().iter().map(|c| r.state(c.id()).stale).collect();
         assert_eq!(stale, [false, false, false, true, true, false]);
+    }
+
+    #[test]
+    fn the_dashboard_refreshes_pinned_cells_and_what_they_read() {
+        let text = NB.replace("```chart\n", "```chart pin=true\n");
+        let nb = Notebook::parse(&text).unwrap();
+        assert!(pinned(&nb, 4));
+        assert_eq!(dashboard_cells(&nb), [1, 2, 3, 4]);
+        assert!(dashboard_cells(&Notebook::parse(NB).unwrap()).is_empty());
     }
 
     #[test]

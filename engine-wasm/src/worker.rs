@@ -127,8 +127,11 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
             let reply = run_sql(&state, key, table, &sql, &params, page_rows).await;
             post(id, reply);
         }
-        ToWorker::RunAb { key, table, spec, page_rows, .. } => {
-            let reply = run_ab(&state, key, table, &spec, page_rows).await;
+        ToWorker::RunAnalysis { kind, key, table, spec, page_rows } => {
+            let reply = match kind.as_str() {
+                "ab" => run_ab(&state, key, table, &spec, page_rows).await,
+                other => run_kpi(&state, other, key, table, &spec, page_rows).await,
+            };
             post(id, reply);
         }
         ToWorker::FetchRows { key, offset, limit } => {
@@ -248,6 +251,27 @@ async fn run_ab(state: &Rc<RefCell<State>>, key: String, table: Option<String>, 
             });
             keep(state, &session, key, table, report.table, now_ms() - started, report.warnings, alert, page_rows)
         }
+        Err(e) => error(e),
+    }
+}
+
+async fn run_kpi(
+    state: &Rc<RefCell<State>>,
+    kind: &str,
+    key: String,
+    table: Option<String>,
+    spec: &str,
+    page_rows: usize,
+) -> FromWorker {
+    let Some(kind) = glint_engine::kpi::KpiKind::from_word(kind) else {
+        return plain_error("protocol", format!("`{kind}` is not an analysis this engine knows (ab, trend, funnel, retention)"));
+    };
+    let Some(session) = state.borrow().session.clone() else {
+        return plain_error("no_data", "no dataset is loaded yet");
+    };
+    let started = now_ms();
+    match glint_engine::kpi::run(&session, kind, spec).await {
+        Ok(report) => keep(state, &session, key, table, report.table, now_ms() - started, report.notes, None, page_rows),
         Err(e) => error(e),
     }
 }

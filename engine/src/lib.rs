@@ -28,7 +28,9 @@ pub mod ab;
 pub mod error;
 pub mod hint;
 pub mod ingest;
+pub mod kpi;
 pub mod sample;
+pub mod sequential;
 pub mod session;
 pub mod table;
 

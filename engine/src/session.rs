@@ -55,6 +55,7 @@ pub struct Session {
     ctx: SessionContext,
     report: IngestReport,
     fields: Vec<FieldInfo>,
+    target_partitions: usize,
     /// Earlier results registered as tables, by name (lower case), with their columns.
     results: std::sync::Mutex<HashMap<String, Vec<String>>>,
 }
@@ -77,7 +78,13 @@ impl Session {
         };
         let table = MemTable::try_new(dataset.schema.clone(), partitions)?;
         ctx.register_table(EVENTS_TABLE, Arc::new(table))?;
-        Ok(Session { ctx, report: dataset.report.clone(), fields: dataset.fields.clone(), results: Default::default() })
+        Ok(Session {
+            ctx,
+            report: dataset.report.clone(),
+            fields: dataset.fields.clone(),
+            target_partitions: target,
+            results: Default::default(),
+        })
     }
 
     pub fn report(&self) -> &IngestReport {
@@ -115,7 +122,15 @@ impl Session {
             df = df.with_param_values(values)?;
         }
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
+        let batches = if self.target_partitions == 1 {
+            // No tokio runtime in a browser worker: run without spawning.
+            use futures::TryStreamExt;
+            let task = Arc::new(df.task_ctx());
+            let plan = crate::sequential::without_spawning(df.create_physical_plan().await?)?;
+            plan.execute(0, task)?.try_collect().await?
+        } else {
+            df.collect().await?
+        };
         Ok(QueryOutput { schema, batches })
     }
 

@@ -600,4 +600,41 @@ checks! {
             "#]],
         );
     }
+
+    fn union_all_runs_without_a_runtime() {
+        // A UNION ALL has one partition per input even with one execution
+        // partition; the browser has no tokio runtime to merge them with.
+        check_cells(
+            "{\"event\":\"a\",\"userId\":\"u1\"}\n{\"event\":\"b\",\"userId\":\"u2\"}\n{\"event\":\"b\",\"userId\":\"u1\"}\n",
+            &[],
+            &[
+                (None, "SELECT event FROM events WHERE event = 'a' UNION ALL SELECT event FROM events WHERE event = 'b' ORDER BY 1"),
+                (None, "SELECT count(*) AS n, count(DISTINCT u) AS users FROM (SELECT user_id AS u FROM events WHERE event = 'a' UNION ALL SELECT user_id FROM events WHERE event = 'b')"),
+                (None, "SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) LIMIT 2"),
+            ],
+            expect![[r#"
+                [-]
+                +-------+
+                | event |
+                +-------+
+                | a     |
+                | b     |
+                | b     |
+                +-------+
+                [-]
+                +---+-------+
+                | n | users |
+                +---+-------+
+                | 3 | 2     |
+                +---+-------+
+                [-]
+                +---+
+                | x |
+                +---+
+                | 1 |
+                | 2 |
+                +---+
+            "#]],
+        );
+    }
 }

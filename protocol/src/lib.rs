@@ -24,7 +24,7 @@ pub use table::{ColumnInfo, TableData};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of a message type.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A message with its protocol version and a request id (replies carry the id
 /// of the request they answer).
@@ -86,16 +86,16 @@ pub enum ToWorker {
         /// Rows sent back with the reply (the first page).
         page_rows: usize,
     },
-    /// Run an `ab` cell: `spec` is the cell's body (see `glint_engine::ab`).
-    /// The read-out is a result like `RunSql`'s (kept under `key`, a table
-    /// named `table` when set). Replies `SqlResult` with notes and, when the
-    /// sample ratio mismatches, an alert.
-    RunAb {
+    /// Run an analysis cell (`kind`: `ab`, `trend`, `funnel` or `retention`);
+    /// `spec` is the cell's body (see `glint_engine::ab` and
+    /// `glint_engine::kpi`). The read-out is a result like `RunSql`'s (kept
+    /// under `key`, a table named `table` when set). Replies `SqlResult` with
+    /// notes and, when an A/B test's sample ratio mismatches, an alert.
+    RunAnalysis {
+        kind: String,
         key: String,
         table: Option<String>,
         spec: String,
-        #[serde(default)]
-        params: Vec<(String, serde_json::Value)>,
         page_rows: usize,
     },
     /// Rows of a kept result. Replies `Rows`.
@@ -147,7 +147,7 @@ pub enum FromWorker {
     Progress { stage: String, bytes: u64, total_bytes: Option<u64>, rows: u64 },
     /// A dataset was ingested and registered as `events`.
     Loaded { summary: DatasetSummary },
-    /// A `RunSql`/`RunAb` result: the first page and the full row count;
+    /// A `RunSql`/`RunAnalysis` result: the first page and the full row count;
     /// `notes` and `alert` (shown prominently) say what the numbers alone
     /// do not (excluded units, a sample ratio mismatch).
     SqlResult {

@@ -104,6 +104,34 @@ describe('Glint notebook', () => {
     await cell.locator('button[title="Delete cell"]').click();
   });
 
+  it('shows pinned trend, funnel and retention tiles on the dashboard', async () => {
+    await page.click('#toggle-dashboard');
+    const tiles = page.locator('#notebook.dashboard > .cell');
+    await tiles.first().waitFor();
+    const kinds = await tiles.evaluateAll((cells) => cells.map((c) => `${c.dataset.kind}:${c.dataset.name}`));
+    assert.deepEqual(kinds, ['trend:daily_kpis', 'funnel:checkout_funnel', 'retention:buyer_retention']);
+    await page.click('#refresh-dashboard');
+    await waitForNotebook(page);
+    for (const name of ['daily_kpis', 'checkout_funnel', 'buyer_retention']) {
+      const shown = await cellResult(page.locator(`#notebook > .cell[data-name="${name}"]`));
+      assert.equal(shown.state, 'done', `${name}: ${shown.error}`);
+      assert.ok(shown.rows.length > 0, `${name} has rows`);
+    }
+    const funnel = await cellResult(page.locator('#notebook > .cell[data-name="checkout_funnel"]'));
+    assert.deepEqual(funnel.columns.slice(0, 4), ['segment', 'step', 'step_name', 'users']);
+    const users = funnel.rows.filter((r) => r[0] === 'treatment').map((r) => Number(r[3]));
+    assert.equal(users.length, 4, 'four steps for the treatment arm');
+    assert.ok(users.every((u, i) => i === 0 || u <= users[i - 1]), `users never grow along the funnel: ${users}`);
+    for (const name of ['daily_kpis', 'checkout_funnel']) {
+      const canvas = page.locator(`#notebook > .cell[data-name="${name}"] canvas.kpi`);
+      assert.ok(await canvas.isVisible(), `${name} draws a chart`);
+      assert.ok((await inkShare(canvas)) > 0.004, `${name}'s chart is not blank`);
+    }
+    await screenshot(page, 'dashboard');
+    await page.click('#toggle-dashboard');
+    await page.locator('#notebook:not(.dashboard)').waitFor();
+  });
+
   it('draws charts with a non-blank plot area', async () => {
     const canvases = page.locator('#notebook .cell[data-kind="chart"] canvas.chart[data-drawn="true"]');
     assert.ok((await canvases.count()) >= 2, 'the starter has two charts, drawn');
