@@ -610,7 +610,8 @@ checks! {
             &[
                 (None, "SELECT event FROM events WHERE event = 'a' UNION ALL SELECT event FROM events WHERE event = 'b' ORDER BY 1"),
                 (None, "SELECT count(*) AS n, count(DISTINCT u) AS users FROM (SELECT user_id AS u FROM events WHERE event = 'a' UNION ALL SELECT user_id FROM events WHERE event = 'b')"),
-                (None, "SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) LIMIT 2"),
+                // Which two rows a LIMIT keeps is unspecified; how many is not.
+                (None, "SELECT count(*) AS n FROM (SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) LIMIT 2)"),
             ],
             expect![[r#"
                 [-]
@@ -629,9 +630,8 @@ checks! {
                 +---+-------+
                 [-]
                 +---+
-                | x |
+                | n |
                 +---+
-                | 1 |
                 | 2 |
                 +---+
             "#]],
