@@ -266,11 +266,21 @@ fn AbBody(id: u64, state: Memo<CellState>) -> impl IntoView {
     }
 }
 
+/// The largest absolute value of a column in the rows at hand.
+fn column_max(table: &glint_protocol::TableData, name: &str) -> f64 {
+    let Some(i) = table.columns.iter().position(|c| c.name == name) else { return 0.0 };
+    table.rows.iter().filter_map(|r| r.get(i)?.as_f64()).fold(0.0, |m, v| m.max(v.abs()))
+}
+
 /// The chart a KPI cell draws of its own result: trends as lines over their
 /// time bucket (one series per metric, or per segment of a breakdown),
 /// funnels as bars of users per step; retention is read as its table.
-pub fn kpi_chart(kind: CellKind, columns: &[glint_protocol::ColumnInfo]) -> Option<ChartSpec> {
+/// A trend's metrics on a much smaller scale than the largest (rates next to
+/// counts) are left out of the chart, which would flatten them to zero; the
+/// table shows them.
+pub fn kpi_chart(kind: CellKind, table: &glint_protocol::TableData) -> Option<ChartSpec> {
     use glint_notebook::{ChartKind, ColumnClass, column_class};
+    let columns = &table.columns;
     let find = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.name.clone());
     match kind {
         CellKind::Trend => {
@@ -281,6 +291,9 @@ pub fn kpi_chart(kind: CellKind, columns: &[glint_protocol::ColumnInfo]) -> Opti
                 .filter(|c| column_class(&c.data_type) == ColumnClass::Numeric)
                 .map(|c| c.name.clone())
                 .collect();
+            let largest = numeric.iter().map(|n| column_max(table, n)).fold(0.0, f64::max);
+            let numeric: Vec<String> =
+                numeric.into_iter().filter(|n| column_max(table, n) * 50.0 >= largest).collect();
             let mut spec = ChartSpec::new(ChartKind::Line);
             spec.x = Some(x);
             spec.y = if segment.is_some() { numeric.into_iter().take(1).collect() } else { numeric };
@@ -307,7 +320,7 @@ pub fn kpi_chart(kind: CellKind, columns: &[glint_protocol::ColumnInfo]) -> Opti
 fn KpiBody(id: u64, kind: CellKind, state: Memo<CellState>) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let chart = Memo::new(move |_| match state.get().run {
-        CellRun::Table { table, .. } => kpi_chart(kind, &table.columns).map(|spec| chart_data(&spec, &table)),
+        CellRun::Table { table, .. } => kpi_chart(kind, &table).map(|spec| chart_data(&spec, &table)),
         _ => None,
     });
     Effect::new(move |_| {
@@ -553,5 +566,33 @@ fn ChartBody(id: u64, state: Memo<CellState>) -> impl IntoView {
         <canvas class="chart" node_ref=canvas data-drawn=move || drawn.get().to_string()
             style:display=move || if matches!(state.get().run, CellRun::Chart { .. }) && draw_error.get().is_none() { "block" } else { "none" }></canvas>
         {move || chart_notes.get().into_iter().map(|n| view! { <p class="muted small">{n}</p> }).collect_view()}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glint_protocol::{ColumnInfo, TableData};
+    use serde_json::json;
+
+    #[test]
+    fn trend_charts_leave_out_metrics_on_a_much_smaller_scale() {
+        let col = |n: &str, t: &str| ColumnInfo { name: n.into(), data_type: t.into() };
+        let table = TableData {
+            columns: vec![col("bucket", "Timestamp(µs, \"+00:00\")"), col("views", "Int64"), col("carts", "Int64"), col("cart_rate", "Float64")],
+            rows: vec![vec![json!("2026-10-01T00:00:00Z"), json!(3207), json!(628), json!(0.1958)]],
+            total_rows: 1,
+        };
+        let spec = kpi_chart(CellKind::Trend, &table).unwrap();
+        assert_eq!(spec.x.as_deref(), Some("bucket"));
+        assert_eq!(spec.y, ["views", "carts"]);
+        let funnel = TableData {
+            columns: vec![col("segment", "Utf8"), col("step", "Int64"), col("step_name", "Utf8"), col("users", "Int64")],
+            rows: Vec::new(),
+            total_rows: 0,
+        };
+        let spec = kpi_chart(CellKind::Funnel, &funnel).unwrap();
+        assert_eq!((spec.x.as_deref(), spec.series.as_deref()), (Some("step_name"), Some("segment")));
+        assert!(kpi_chart(CellKind::Retention, &funnel).is_none());
     }
 }
