@@ -16,8 +16,6 @@ use arrow::datatypes::{DataType, Float64Type};
 use arrow::record_batch::RecordBatch;
 use expect_test::{Expect, expect};
 use glint_engine::ab::{self, AbReport, AbSpec};
-use glint_engine::ingest::{IngestOptions, ingest};
-use glint_engine::session::{Session, SessionOptions};
 use glint_engine::table::to_pretty;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,34 +23,11 @@ use rand_chacha::ChaCha8Rng;
 /// Partition counts every case runs with (1 is the reference).
 const PARTITIONS: [usize; 3] = [1, 3, 7];
 
-macro_rules! checks {
-    ($($(#[$m:meta])* fn $name:ident() $body:block)*) => {$(
-        $(#[$m])*
-        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(not(target_arch = "wasm32"), test)]
-        fn $name() $body
-    )*};
-}
+#[path = "support/mod.rs"]
+#[macro_use]
+mod support;
 
-#[cfg(not(target_arch = "wasm32"))]
-fn engine_partitions(n: usize) -> usize {
-    n
-}
-
-#[cfg(target_arch = "wasm32")]
-fn engine_partitions(_n: usize) -> usize {
-    1
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(f)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    futures::executor::block_on(f)
-}
+use support::{block_on_engine, ev, round, session};
 
 /// Runs the spec over the log at every partition count, checks they render
 /// the same, compares with the expectation and returns the 1-partition report.
@@ -71,8 +46,7 @@ fn run(log: &str, spec: &str, partitions: usize) -> (String, Option<AbReport>) {
         Ok(s) => s,
         Err(e) => return (format!("spec error: {e}\n"), None),
     };
-    let data = ingest(log.as_bytes(), partitions, &IngestOptions::default()).unwrap();
-    let session = Session::new(&data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap();
+    let session = session(log, partitions);
     match block_on_engine(ab::run(&session, &spec)) {
         Ok(report) => (render(&report), Some(report)),
         Err(e) => (format!("error: {e}\n"), None),
@@ -80,10 +54,6 @@ fn run(log: &str, spec: &str, partitions: usize) -> (String, Option<AbReport>) {
 }
 
 /// 6 significant digits, so that summation order cannot change the text.
-fn round(x: f64) -> f64 {
-    format!("{x:.5e}").parse().unwrap_or(x)
-}
-
 /// Rounded, and in exponent form when tiny.
 fn sig(x: f64) -> String {
     let r = round(x);
@@ -137,16 +107,6 @@ fn cell(report: &AbReport, metric: &str, arm: &str, column: &str) -> String {
 }
 
 /// One event line, `minute` minutes after 2026-10-01T00:00Z.
-fn ev(user: &str, minute: u32, event: &str, props: &str) -> String {
-    let user = if user.is_empty() { String::new() } else { format!("\"userId\":\"{user}\",") };
-    format!(
-        "{{{user}\"event\":\"{event}\",\"timestamp\":\"2026-10-{:02}T{:02}:{:02}:00Z\",\"properties\":{{{props}}}}}\n",
-        1 + minute / 1440,
-        minute % 1440 / 60,
-        minute % 60
-    )
-}
-
 fn exposure(user: &str, minute: u32, arm: &str) -> String {
     ev(user, minute, "Experiment Viewed", &format!("\"experiment_id\":\"exp1\",\"variant\":\"{arm}\""))
 }

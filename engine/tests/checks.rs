@@ -17,14 +17,11 @@ use glint_engine::table::to_pretty;
 /// Partition counts every case runs with (1 is the reference).
 const PARTITIONS: [usize; 5] = [1, 2, 3, 7, 64];
 
-macro_rules! checks {
-    ($($(#[$m:meta])* fn $name:ident() $body:block)*) => {$(
-        $(#[$m])*
-        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(not(target_arch = "wasm32"), test)]
-        fn $name() $body
-    )*};
-}
+#[path = "support/mod.rs"]
+#[macro_use]
+mod support;
+
+use support::{block_on_engine, engine_partitions};
 
 fn check(input: &str, sql: &str, expect: Expect) {
     check_mode(ParseMode::Permissive, input, sql, expect)
@@ -75,19 +72,9 @@ fn render(mode: ParseMode, input: &[u8], sql: &str, partitions: usize) -> String
     s
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, partitions: usize) -> String {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-    let session = Session::new(data, &SessionOptions { target_partitions: partitions }).unwrap();
-    show(rt.block_on(session.sql(sql)))
-}
-
-#[cfg(target_arch = "wasm32")]
-fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, _partitions: usize) -> String {
-    // One wasm instance runs one execution partition (partitioned execution
-    // across workers is the coordinator's job).
-    let session = Session::new(data, &SessionOptions { target_partitions: 1 }).unwrap();
-    show(futures::executor::block_on(session.sql(sql)))
+    let session = Session::new(data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap();
+    show(block_on_engine(session.sql(sql)))
 }
 
 /// A notebook's cells in order: `(name, sql)`; a named cell's result is a
@@ -96,8 +83,7 @@ fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, _partitions: usize) 
 fn check_cells(input: &str, params: &[(&str, serde_json::Value)], cells: &[(Option<&str>, &str)], expect: Expect) {
     let params: Vec<glint_engine::session::Param> = params.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
     let render = |partitions: usize| {
-        let data = ingest(input.as_bytes(), partitions, &IngestOptions::default()).unwrap();
-        let session = Session::new(&data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap();
+        let session = support::session(input, partitions);
         let mut s = String::new();
         for (name, sql) in cells {
             let out = block_on_engine(session.sql_with_params(sql, &params));
@@ -115,26 +101,6 @@ fn check_cells(input: &str, params: &[(&str, serde_json::Value)], cells: &[(Opti
         assert_eq!(render(*n), reference, "{n} partitions disagree with 1 partition");
     }
     expect.assert_eq(&reference);
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn engine_partitions(n: usize) -> usize {
-    n
-}
-
-#[cfg(target_arch = "wasm32")]
-fn engine_partitions(_n: usize) -> usize {
-    1
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(f)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    futures::executor::block_on(f)
 }
 
 fn show(out: Result<glint_engine::session::QueryOutput, glint_engine::EngineError>) -> String {

@@ -15,42 +15,17 @@ use arrow::array::{ArrayRef, AsArray, Float64Array};
 use arrow::datatypes::{DataType, Float64Type};
 use arrow::record_batch::RecordBatch;
 use expect_test::{Expect, expect};
-use glint_engine::ingest::{IngestOptions, ingest};
 use glint_engine::kpi::{self, FunnelOrder, FunnelSpec, KpiKind};
-use glint_engine::session::{Session, SessionOptions};
 use glint_engine::table::to_pretty;
 
 /// Partition counts every case runs with (1 is the reference).
 const PARTITIONS: [usize; 3] = [1, 3, 7];
 
-macro_rules! checks {
-    ($($(#[$m:meta])* fn $name:ident() $body:block)*) => {$(
-        $(#[$m])*
-        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(not(target_arch = "wasm32"), test)]
-        fn $name() $body
-    )*};
-}
+#[path = "support/mod.rs"]
+#[macro_use]
+mod support;
 
-#[cfg(not(target_arch = "wasm32"))]
-fn engine_partitions(n: usize) -> usize {
-    n
-}
-
-#[cfg(target_arch = "wasm32")]
-fn engine_partitions(_n: usize) -> usize {
-    1
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(f)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
-    futures::executor::block_on(f)
-}
+use support::{block_on_engine, ev, round, session};
 
 /// Runs the cell over the log at every partition count, checks they render
 /// the same and compares with the expectation.
@@ -60,11 +35,6 @@ fn check(log: &str, kind: &str, body: &str, expect: Expect) {
         assert_eq!(run(log, kind, body, *n), reference, "{n} partitions disagree with 1 partition");
     }
     expect.assert_eq(&reference);
-}
-
-fn session(log: &str, partitions: usize) -> Session {
-    let data = ingest(log.as_bytes(), partitions, &IngestOptions::default()).unwrap();
-    Session::new(&data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap()
 }
 
 fn run(log: &str, kind: &str, body: &str, partitions: usize) -> String {
@@ -83,10 +53,6 @@ fn run(log: &str, kind: &str, body: &str, partitions: usize) -> String {
 }
 
 /// 6 significant digits, so that summation order cannot change the text.
-fn round(x: f64) -> f64 {
-    format!("{x:.5e}").parse().unwrap_or(x)
-}
-
 fn render(batches: &[RecordBatch]) -> String {
     let batches: Vec<RecordBatch> = batches
         .iter()
@@ -109,16 +75,6 @@ fn render(batches: &[RecordBatch]) -> String {
 
 /// One event line, `minute` minutes after 2026-10-01T00:00Z; `props` is the
 /// inside of the `properties` object.
-fn ev(user: &str, minute: u32, event: &str, props: &str) -> String {
-    let user = if user.is_empty() { String::new() } else { format!("\"userId\":\"{user}\",") };
-    format!(
-        "{{{user}\"event\":\"{event}\",\"timestamp\":\"2026-10-{:02}T{:02}:{:02}:00Z\",\"properties\":{{{props}}}}}\n",
-        1 + minute / 1440,
-        minute % 1440 / 60,
-        minute % 60
-    )
-}
-
 const DAY: u32 = 1440;
 
 /// The funnel log: steps A → B → C.
