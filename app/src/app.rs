@@ -3,7 +3,7 @@
 //! link, local storage, or the built-in sample) and runs the notebook.
 //!
 //! DOM ids: `run-all`, `open-notebook`, `save-notebook`, `new-notebook`,
-//! `copy-link`, `share-link` (the last link made), `notice`, `notebook`
+//! `copy-link`, `share-link` (the last link made), `toggle-explore`, `notice`, `notebook`
 //! (the cell list), `add-sql`/`add-markdown`/`add-chart`/`add-params`/`add-ab`,
 //! `open-log` (file input), `url-input`/`load-url`, `load-sample`.
 
@@ -78,6 +78,8 @@ pub fn App() -> impl IntoView {
         share_link: RwSignal::new(None),
         engine: StoredValue::new_local(None),
         dashboard: RwSignal::new(false),
+        exploring: RwSignal::new(false),
+        explore: crate::explorer::ExploreState::default(),
     };
     provide_context(ctx);
     let engine_error = RwSignal::new(None::<String>);
@@ -139,7 +141,8 @@ pub fn App() -> impl IntoView {
                 <main class="content">
                     <DataBar />
                     <DatasetPanel load=ctx.load.into() />
-                    {move || ctx.dashboard.get().then(|| view! {
+                    {move || ctx.exploring.get().then(|| view! { <crate::explorer::Explorer /> })}
+                    {move || (ctx.dashboard.get() && !ctx.exploring.get()).then(|| view! {
                         <div class="dashboard-bar">
                             <h2>"Dashboard"</h2>
                             <span class="muted small">"Pinned cells (★ in a cell's bar), refreshed together."</span>
@@ -150,7 +153,7 @@ pub fn App() -> impl IntoView {
                             <p class="muted">"Nothing is pinned yet: pin cells with ★ in their bar, in the notebook view."</p>
                         })}
                     })}
-                    <section id="notebook" class="notebook" class:dashboard=move || ctx.dashboard.get()>
+                    <section id="notebook" class="notebook" class:dashboard=move || ctx.dashboard.get() class:hidden=move || ctx.exploring.get()>
                         <For
                             each=move || {
                                 let dashboard = ctx.dashboard.get();
@@ -167,7 +170,7 @@ pub fn App() -> impl IntoView {
                             children=move |(id, kind)| view! { <CellView id kind /> }
                         />
                     </section>
-                    <div class="add-bar" class:hidden=move || ctx.dashboard.get()>
+                    <div class="add-bar" class:hidden=move || ctx.dashboard.get() || ctx.exploring.get()>
                         <span class="muted small">"Add a cell:"</span>
                         <button type="button" id="add-sql" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Sql); }>"+ SQL"</button>
                         <button type="button" id="add-markdown" class="small-btn" on:click=move |_| { ctx.push_new(CellKind::Markdown); }>"+ Markdown"</button>
@@ -256,9 +259,12 @@ fn TopBar() -> impl IntoView {
             <span class="brand">"Glint"</span>
             <span class="tagline">"event-log analytics, in your browser"</span>
             <span class="spacer"></span>
-            <button type="button" id="toggle-dashboard" class="top-btn" class:active=move || ctx.dashboard.get()
+            <button type="button" id="toggle-explore" class="top-btn" class:active=move || ctx.exploring.get()
+                title="Explore the log: overview, fields, filters, user journeys"
+                on:click=move |_| ctx.exploring.update(|e| *e = !*e)>{move || if ctx.exploring.get() { "Notebook" } else { "Explore" }}</button>
+            <button type="button" id="toggle-dashboard" class="top-btn" class:active=move || ctx.dashboard.get() && !ctx.exploring.get()
                 title="Show the pinned cells as a dashboard"
-                on:click=move |_| ctx.dashboard.update(|d| *d = !*d)>{move || if ctx.dashboard.get() { "Notebook" } else { "Dashboard" }}</button>
+                on:click=move |_| { ctx.exploring.set(false); ctx.dashboard.update(|d| *d = !*d); }>{move || if ctx.dashboard.get() && !ctx.exploring.get() { "Notebook" } else { "Dashboard" }}</button>
             <button type="button" id="run-all" class="top-btn primary" disabled=move || busy.get()
                 on:click=move |_| ctx.run_all()>{move || if busy.get() { "Running…" } else { "▶ Run all" }}</button>
             <button type="button" id="new-notebook" class="top-btn" title="Start from the starter notebook"

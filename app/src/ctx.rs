@@ -68,6 +68,9 @@ pub struct Ctx {
     pub engine: StoredValue<Option<EngineWorker>, LocalStorage>,
     /// Showing the dashboard (pinned cells as tiles) instead of the notebook.
     pub dashboard: RwSignal<bool>,
+    /// Showing the event explorer instead of the notebook.
+    pub exploring: RwSignal<bool>,
+    pub explore: crate::explorer::ExploreState,
 }
 
 impl Ctx {
@@ -361,6 +364,8 @@ impl Ctx {
                 move |reply, _| {
                     self.load.set(LoadState::finished(&label, reply));
                     if self.load.with_untracked(|l| matches!(l, LoadState::Loaded(_))) {
+                        // The overview first: it is what a new log is looked at with.
+                        crate::explorer::request_overview(self);
                         self.run_all();
                     }
                 },

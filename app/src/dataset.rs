@@ -191,7 +191,7 @@ fn MalformedReport(total: u64, lines: Vec<MalformedLine>) -> impl IntoView {
         .into_any()
     };
     view! {
-        <section class="card">
+        <section class="card" id="malformed-report">
             <div class="card-head">
                 <h2>"Malformed lines"</h2>
                 <span class="muted small">
@@ -253,7 +253,7 @@ fn ConflictReport(conflicts: Vec<ColumnConflicts>) -> impl IntoView {
         .into_any()
     };
     view! {
-        <section class="card">
+        <section class="card" id="conflict-report">
             <h2>"Type conflicts"</h2>
             {body}
         </section>

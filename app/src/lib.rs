@@ -10,7 +10,7 @@
 //!   [`state`]: the dataset's load state; [`format`]: display text. The
 //!   notebook model itself is `glint_notebook`.
 //! - [`ctx`]: the shared signals and the actions on them (talks to the worker).
-//! - [`app`], [`cells`], [`results`], [`dataset`], [`experiments`]: components that render the
+//! - [`app`], [`cells`], [`results`], [`dataset`], [`experiments`], [`explorer`]: components that render the
 //!   state; [`chart_view`] draws charts with plotters; [`browser`]: local
 //!   storage, downloads, clipboard, the URL fragment; [`parquet`]: Parquet
 //!   downloads through the small export worker (`export-wasm`).
@@ -24,6 +24,7 @@ pub mod ctx;
 pub mod dataset;
 pub mod dispatch;
 pub mod experiments;
+pub mod explorer;
 pub mod format;
 pub mod lifts;
 pub mod panic_report;

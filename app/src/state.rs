@@ -80,6 +80,8 @@ pub fn unexpected(reply: &FromWorker) -> RequestError {
         FromWorker::Rows { .. } => "rows",
         FromWorker::Exported { .. } => "exported",
         FromWorker::Dropped => "dropped",
+        FromWorker::Explored { .. } => "explored",
+        FromWorker::RawLine { .. } => "raw_line",
         FromWorker::Error { .. } => "error",
     };
     RequestError::new(

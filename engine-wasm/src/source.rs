@@ -29,8 +29,8 @@ fn too_large(what: &str, bytes: u64) -> String {
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&str, u64, Option<u64>);
 
 /// Downloads `url` (following the browser's rules for CORS and
-/// Content-Encoding) and gunzips it if needed.
-pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+/// Content-Encoding) and gunzips it if needed; `true` when it was gzip.
+pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
     let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
     let resp = JsFuture::from(scope.fetch_with_str(url)).await.map_err(|e| format!("fetching {url} failed: {}", js_text(&e)))?;
     let resp: Response = resp.dyn_into().map_err(|_| "fetch did not return a Response".to_string())?;
@@ -46,8 +46,8 @@ pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<Vec<u8>,
     gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{url}: {e}"))
 }
 
-/// Reads a dropped/picked `File` and gunzips it if needed.
-pub async fn file_bytes(file: &File, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+/// Reads a dropped/picked `File` and gunzips it if needed; `true` when it was gzip.
+pub async fn file_bytes(file: &File, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
     let name = file.name();
     let total = file.size() as u64;
     if total > MAX_BROWSER_BYTES {
@@ -63,9 +63,9 @@ fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<Vec<u8>, String> {
+async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
     if !is_gzip(&bytes) {
-        return Ok(bytes);
+        return Ok((bytes, false));
     }
     let array = Uint8Array::from(bytes.as_slice());
     drop(bytes);
@@ -76,7 +76,65 @@ async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<Ve
     let writable: WritableStream = Reflect::get(&ds, &"writable".into()).map_err(|e| js_text(&e))?.unchecked_into();
     let pair = ReadableWritablePair::new(&readable, &writable);
     let stream = blob.stream().pipe_through(&pair);
-    read_stream(&stream, "gunzip", None, progress).await.map_err(|e| format!("not a valid gzip file ({e})"))
+    let out = read_stream(&stream, "gunzip", None, progress).await.map_err(|e| format!("not a valid gzip file ({e})"))?;
+    Ok((out, true))
+}
+
+/// Where a loaded log's bytes can be read again (for a row's raw line).
+pub enum RawSource {
+    File(File),
+    Url(String),
+    /// Gzip input: byte offsets are in the decompressed log, which is gone.
+    Compressed,
+}
+
+/// Bytes read for one line: enough for nearly every event.
+const RAW_LINE_BYTES: u64 = 256 * 1024;
+
+/// The input line starting at `offset`, read again from its source: a slice
+/// of the dropped file, or an HTTP Range request. `Err` says why not.
+pub async fn raw_line(source: &RawSource, offset: u64) -> Result<String, String> {
+    let end = offset + RAW_LINE_BYTES;
+    let bytes = match source {
+        RawSource::Compressed => {
+            return Err("the log was gzip-compressed, so its lines cannot be read again by offset".into());
+        }
+        RawSource::File(file) => {
+            let part = file.slice_with_f64_and_f64(offset as f64, end as f64).map_err(|e| js_text(&e))?;
+            let buffer = JsFuture::from(part.array_buffer()).await.map_err(|e| js_text(&e))?;
+            Uint8Array::new(&buffer).to_vec()
+        }
+        RawSource::Url(url) => {
+            let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
+            headers.set("Range", &format!("bytes={offset}-{}", end - 1)).map_err(|e| js_text(&e))?;
+            let init = web_sys::RequestInit::new();
+            init.set_headers(&headers);
+            let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+            let resp = JsFuture::from(scope.fetch_with_str_and_init(url, &init)).await.map_err(|e| js_text(&e))?;
+            let resp: Response = resp.dyn_into().map_err(|_| "fetch did not return a Response".to_string())?;
+            if resp.status() != 206 {
+                return Err(format!(
+                    "the server answered a Range request with HTTP {} (not 206 Partial Content), so single lines cannot be read again",
+                    resp.status()
+                ));
+            }
+            let buffer = JsFuture::from(resp.array_buffer().map_err(|e| js_text(&e))?).await.map_err(|e| js_text(&e))?;
+            Uint8Array::new(&buffer).to_vec()
+        }
+    };
+    Ok(first_line(&bytes, offset == 0))
+}
+
+/// The first line of `bytes` (without its line break; a UTF-8 BOM at the
+/// start of the input dropped), lossily decoded.
+pub fn first_line(bytes: &[u8], input_start: bool) -> String {
+    let bytes = if input_start { bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) } else { bytes };
+    let line = match bytes.iter().position(|&b| b == b'\n') {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    };
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    String::from_utf8_lossy(line).into_owned()
 }
 
 /// `new DecompressionStream("gzip")` (web-sys gates the binding behind

@@ -19,7 +19,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use crate::source::{fetch_bytes, file_bytes};
+use crate::source::{RawSource, fetch_bytes, file_bytes, raw_line};
 
 /// Most rows one `RunSql`/`FetchRows` reply may carry.
 pub const MAX_PAGE_ROWS: usize = 50_000;
@@ -32,6 +32,8 @@ struct Kept {
 #[derive(Default)]
 struct State {
     session: Option<Rc<Session>>,
+    /// Where the loaded log can be read again (raw lines).
+    source: Option<Rc<RawSource>>,
     results: HashMap<String, Kept>,
 }
 
@@ -111,6 +113,8 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
                 post(id, FromWorker::Progress { stage: stage.into(), bytes, total_bytes: total, rows: 0 })
             };
             let bytes = fetch_bytes(&url, &mut progress).await;
+            let raw = |gz: bool| if gz { RawSource::Compressed } else { RawSource::Url(url.clone()) };
+            let bytes = bytes.map(|(b, gz)| (b, raw(gz)));
             post(id, load(&state, id, &url, bytes));
         }
         ToWorker::LoadFile { name, .. } => {
@@ -121,6 +125,7 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
                 post(id, FromWorker::Progress { stage: stage.into(), bytes, total_bytes: total, rows: 0 })
             };
             let bytes = file_bytes(&file, &mut progress).await;
+            let bytes = bytes.map(|(b, gz)| (b, if gz { RawSource::Compressed } else { RawSource::File(file.clone()) }));
             post(id, load(&state, id, &name, bytes));
         }
         ToWorker::RunSql { key, table, sql, params, page_rows } => {
@@ -162,6 +167,28 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
                 Err(reply) => post(id, reply),
             }
         }
+        ToWorker::Explore { request } => {
+            let Some(session) = state.borrow().session.clone() else {
+                return post(id, plain_error("no_data", "no dataset is loaded yet"));
+            };
+            let started = now_ms();
+            let reply = match glint_engine::explore::run(&session, &request).await {
+                Ok(result) => FromWorker::Explored { result, elapsed_ms: now_ms() - started },
+                Err(e) => error(e),
+            };
+            post(id, reply);
+        }
+        ToWorker::RawLine { offset } => {
+            let source = state.borrow().source.clone();
+            let reply = match source {
+                None => plain_error("no_data", "no dataset is loaded yet"),
+                Some(source) => match raw_line(&source, offset).await {
+                    Ok(text) => FromWorker::RawLine { text: Some(text), note: None },
+                    Err(note) => FromWorker::RawLine { text: None, note: Some(note) },
+                },
+            };
+            post(id, reply);
+        }
         ToWorker::Drop { key } => {
             let mut st = state.borrow_mut();
             if let Some(Kept { table: Some(name), .. }) = st.results.remove(&key) {
@@ -174,8 +201,8 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
     }
 }
 
-fn load(state: &Rc<RefCell<State>>, id: u64, source: &str, bytes: Result<Vec<u8>, String>) -> FromWorker {
-    let bytes = match bytes {
+fn load(state: &Rc<RefCell<State>>, id: u64, source: &str, bytes: Result<(Vec<u8>, RawSource), String>) -> FromWorker {
+    let (bytes, raw) = match bytes {
         Ok(b) => b,
         Err(message) => return plain_error("source", message),
     };
@@ -200,6 +227,7 @@ fn load(state: &Rc<RefCell<State>>, id: u64, source: &str, bytes: Result<Vec<u8>
     };
     let mut st = state.borrow_mut();
     st.session = Some(Rc::new(session));
+    st.source = Some(Rc::new(raw));
     st.results.clear();
     FromWorker::Loaded { summary }
 }

@@ -26,6 +26,7 @@
 
 pub mod ab;
 pub mod error;
+pub mod explore;
 pub mod hint;
 pub mod ingest;
 pub mod kpi;

@@ -15,6 +15,7 @@
 //! assert_eq!(back.id, 7);
 //! ```
 
+pub mod explore;
 mod report;
 mod table;
 
@@ -24,7 +25,7 @@ pub use table::{ColumnInfo, TableData};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of a message type.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// A message with its protocol version and a request id (replies carry the id
 /// of the request they answer).
@@ -104,6 +105,11 @@ pub enum ToWorker {
     Export { key: String, format: ExportFormat },
     /// Forget a kept result (and its table, if it had one). Replies `Dropped`.
     Drop { key: String },
+    /// An event-explorer statistic over `events`. Replies `Explored`.
+    Explore { request: explore::ExploreRequest },
+    /// The input bytes of one row (its line), read again from the source (a
+    /// dropped file or a URL with HTTP Range support). Replies `RawLine`.
+    RawLine { offset: u64 },
 }
 
 /// File formats a result can be downloaded as.
@@ -164,6 +170,11 @@ pub enum FromWorker {
     Exported { format: ExportFormat, bytes: u64 },
     /// A `Drop` is done.
     Dropped,
+    /// An `Explore` answer and how long the engine took.
+    Explored { result: explore::ExploreResult, elapsed_ms: f64 },
+    /// A `RawLine` answer: the line as it is in the input (`exact`), or,
+    /// when the source cannot be read again, `None` with the reason.
+    RawLine { text: Option<String>, note: Option<String> },
     /// A request failed; `kind` is a stable machine-readable word; `hint`
     /// says what was probably meant, when Glint can tell.
     Error {

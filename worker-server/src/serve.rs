@@ -1,5 +1,6 @@
 //! `worker-server serve`: serves the built app (`dist/`, precompressed files
-//! preferred) and the built-in sample dataset at `/api/sample.ndjson`.
+//! preferred) and the built-in sample dataset at `/api/sample.ndjson`
+//! (with HTTP Range support: one `bytes=a-b`, `a-` or `-n` range per request).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::Args;
@@ -57,14 +58,80 @@ fn router(dist: &std::path::Path, sample: Arc<Vec<u8>>) -> Router {
         .route("/api/health", get(|| async { "ok" }))
         .route(
             "/api/sample.ndjson",
-            get(move || {
+            get(move |headers: HeaderMap| {
                 let sample = sample.clone();
-                async move {
-                    ([(header::CONTENT_TYPE, "application/x-ndjson")], axum::body::Bytes::from(sample.as_ref().clone()))
-                        .into_response()
-                }
+                async move { ranged(&sample, headers.get(header::RANGE)) }
             }),
         )
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+}
+
+/// The sample, whole or the one byte range asked for.
+fn ranged(bytes: &Arc<Vec<u8>>, range: Option<&HeaderValue>) -> axum::response::Response {
+    let len = bytes.len() as u64;
+    let ndjson = (header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+    let accept = (header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let Some(range) = range else {
+        return ([ndjson, accept], axum::body::Bytes::from(bytes.as_ref().clone())).into_response();
+    };
+    match parse_range(range.to_str().unwrap_or(""), len) {
+        Some((start, end)) => {
+            let content_range = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")).expect("ASCII header");
+            let body = axum::body::Bytes::copy_from_slice(&bytes[start as usize..=end as usize]);
+            (StatusCode::PARTIAL_CONTENT, [ndjson, accept, (header::CONTENT_RANGE, content_range)], body).into_response()
+        }
+        None => {
+            let content_range = HeaderValue::from_str(&format!("bytes */{len}")).expect("ASCII header");
+            (StatusCode::RANGE_NOT_SATISFIABLE, [accept, (header::CONTENT_RANGE, content_range)]).into_response()
+        }
+    }
+}
+
+/// One `bytes=` range as inclusive `(start, end)` within `len` bytes; `None`
+/// when it is malformed, unsatisfiable, or several ranges.
+fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || len == 0 {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let (start, end) = if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        if n == 0 {
+            return None;
+        }
+        (len.saturating_sub(n), len - 1)
+    } else {
+        let start: u64 = a.parse().ok()?;
+        let end = if b.is_empty() { len - 1 } else { b.parse::<u64>().ok()?.min(len - 1) };
+        (start, end)
+    };
+    (start <= end && start < len).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_are_parsed_like_rfc_9110() {
+        let cases = [
+            ("bytes=0-9", Some((0, 9))),
+            ("bytes=90-", Some((90, 99))),
+            ("bytes=-10", Some((90, 99))),
+            ("bytes=-1000", Some((0, 99))),
+            ("bytes=95-200", Some((95, 99))),
+            ("bytes=100-", None),
+            ("bytes=9-3", None),
+            ("bytes=0-1,5-6", None),
+            ("items=0-1", None),
+            ("bytes=x-1", None),
+            ("bytes=-0", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(parse_range(value, 100), expected, "{value}");
+        }
+    }
 }
