@@ -843,7 +843,15 @@ fn SchemaCard() -> impl IntoView {
                                 };
                                 let title = format!("{path} = {value}");
                                 view! {
-                                    <button type="button" class="chip" on:click=move |_| drill(ctx, title.clone(), filter.clone())>
+                                    <button type="button" class="chip" title="Filter on this value: its rows and users (the filter builder takes the condition)"
+                                        on:click=move |_| {
+                                            let condition = filter.conditions[0].clone();
+                                            st.filter.update(|f| {
+                                                f.conditions.retain(|c| c.path != condition.path);
+                                                f.conditions.push(condition);
+                                            });
+                                            drill(ctx, title.clone(), filter.clone());
+                                        }>
                                         {value.clone()} " " <span class="muted">{format::thousands(c.count)}</span>
                                     </button>
                                 }

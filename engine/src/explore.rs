@@ -307,7 +307,8 @@ pub async fn profile(session: &Session) -> Result<Vec<FieldProfile>> {
                     .collect(),
                 nulls: rows - non_null,
                 null_fraction: if rows == 0 { 0.0 } else { (rows - non_null) as f64 / rows as f64 },
-                distinct: get("d").and_then(Value::as_u64).unwrap_or(0),
+                // An estimate can exceed the values counted; it never should.
+                distinct: get("d").and_then(Value::as_u64).unwrap_or(0).min(non_null),
                 distinct_exact: false,
                 min: bound(get("lo")),
                 max: bound(get("hi")),

@@ -149,7 +149,7 @@ pub struct FieldProfile {
     /// `nulls / rows` (0 for an empty log).
     pub null_fraction: f64,
     /// Distinct non-NULL values: exact when `distinct_exact`, otherwise a
-    /// HyperLogLog estimate (about ±2%).
+    /// HyperLogLog estimate (about ±2%, never above the non-NULL count).
     pub distinct: u64,
     pub distinct_exact: bool,
     /// For numbers and times.

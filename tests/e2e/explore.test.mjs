@@ -107,6 +107,27 @@ describe('Glint event explorer', () => {
     assert.match(await page.textContent('#raw-line h3'), new RegExp(`Line ${first._line}$`));
   });
 
+  it('drills into a time bucket and a field value', async () => {
+    const bar = page.locator('.hist-bar').nth(1);
+    const count = Number(await bar.getAttribute('data-count'));
+    const start = await bar.getAttribute('data-start');
+    await bar.click();
+    await page.waitForFunction((s) => document.querySelector('#drill h2')?.textContent.includes(s), start);
+    await page.locator('#drill-total').waitFor({ timeout: TIMEOUT });
+    assert.equal(Number(await page.textContent('#drill-total')), count);
+
+    // A value chip filters on that value (and puts the condition in the filter builder).
+    await page.locator('#profile tr[data-path="context.device.type"] .chip').first().click();
+    await page.waitForFunction(() => document.querySelector('#drill h2')?.textContent.startsWith('context.device.type = '));
+    await page.locator('#drill-total').waitFor({ timeout: TIMEOUT });
+    const value = (await page.textContent('#drill h2')).replace('context.device.type = ', '');
+    const [n] = await native(`SELECT count(*) AS n FROM events WHERE context.device.type = '${value}'`);
+    assert.equal(Number(await page.textContent('#drill-total')), n.n);
+    assert.match(await page.textContent('#filter-sql'), /"context"\['device'\]\['type'\] = '/);
+    // Leave the filter builder empty for the next test.
+    await page.locator('#explore-filter .condition button').first().click();
+  });
+
   it("shows a user's journey in time order, in sessions, exposure marked", async () => {
     await page.locator('#explore-journey .top-user').first().waitFor({ timeout: TIMEOUT });
     const [top] = await native(
