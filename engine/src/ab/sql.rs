@@ -21,24 +21,7 @@ use arrow::record_batch::RecordBatch;
 use super::spec::{AbSpec, Aggregate, Metric, MetricDef};
 use crate::error::{EngineError, ErrorKind, Result};
 
-/// A column path as SQL: `"properties"['variant']`, optionally qualified.
-pub(crate) fn column(qualifier: Option<&str>, path: &str) -> String {
-    let mut parts = path.split('.');
-    let first = parts.next().unwrap_or_default();
-    let mut out = match qualifier {
-        Some(q) => format!("{q}.\"{first}\""),
-        None => format!("\"{first}\""),
-    };
-    for part in parts {
-        out.push_str(&format!("['{part}']"));
-    }
-    out
-}
-
-/// A string literal.
-pub(crate) fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+pub(crate) use crate::kpi::{column, literal};
 
 /// A float literal that any value (exponents included) survives.
 pub(crate) fn float(v: f64) -> String {

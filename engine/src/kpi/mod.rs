@@ -268,24 +268,18 @@ pub(crate) fn is_column(s: &str) -> bool {
         })
 }
 
-/// A column path as SQL: `"properties"['variant']`, optionally qualified.
+/// A column path as SQL: `"properties"['variant']`, optionally qualified
+/// (the same quoting as the explorer's filters, `glint_protocol::explore`).
 pub(crate) fn column(qualifier: Option<&str>, path: &str) -> String {
-    let mut parts = path.split('.');
-    let first = parts.next().unwrap_or_default();
-    let mut out = match qualifier {
-        Some(q) => format!("{q}.\"{first}\""),
-        None => format!("\"{first}\""),
-    };
-    for part in parts {
-        out.push_str(&format!("['{part}']"));
+    let col = glint_protocol::explore::column_sql(path);
+    match qualifier {
+        Some(q) => format!("{q}.{col}"),
+        None => col,
     }
-    out
 }
 
 /// A string literal.
-pub(crate) fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+pub(crate) use glint_protocol::explore::string_sql as literal;
 
 /// A user's SQL condition with dotted paths (`properties.vertical`) outside
 /// quotes rewritten to nested-field access, so it can run over `events`.
