@@ -128,3 +128,13 @@ pub async fn file_text(file: &File) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}: {}", file.name(), js_text(&e)))?;
     text.as_string().ok_or_else(|| format!("{} is not text", file.name()))
 }
+
+/// Scrolls the first element matching a CSS selector into view, after the
+/// next frame (so a just-added element is in the DOM).
+pub fn scroll_into_view_later(selector: String) {
+    leptos::prelude::request_animation_frame(move || {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten()) {
+            el.scroll_into_view();
+        }
+    });
+}

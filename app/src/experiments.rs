@@ -135,12 +135,7 @@ pub fn ExperimentsPanel() -> impl IntoView {
         let len = ctx.nb.with_untracked(|nb| nb.len());
         if let Some(id) = ctx.insert(len, Cell::new_code(CellKind::Ab, Some(&name), &body)) {
             ctx.run_cell(id);
-            request_animation_frame(move || {
-                let selector = format!(".cell[data-cell-id=\"{id}\"]");
-                if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten()) {
-                    el.scroll_into_view();
-                }
-            });
+            crate::browser::scroll_into_view_later(format!(".cell[data-cell-id=\"{id}\"]"));
         }
     };
     move || {

@@ -133,8 +133,13 @@ pub fn request_overview(ctx: Ctx) {
     st.drill.set(None);
     st.raw.set(None);
     st.details.set(false);
-    let bucket = st.bucket.get_untracked();
-    request(ctx, ExploreRequest::Overview { bucket }, move |r| {
+    fetch_overview(ctx);
+}
+
+/// Asks for the overview with the chosen histogram bucket.
+fn fetch_overview(ctx: Ctx) {
+    let st = ctx.explore;
+    request(ctx, ExploreRequest::Overview { bucket: st.bucket.get_untracked() }, move |r| {
         st.overview.set(Some(r.and_then(|(result, ms)| match result {
             ExploreResult::Overview(o) => Ok((o, ms)),
             _ => Err("unexpected explorer reply".into()),
@@ -215,14 +220,9 @@ pub fn drill(ctx: Ctx, title: String, filter: Filter) {
             });
         });
     }
-    request_animation_frame(|| scroll_to("drill"));
+    crate::browser::scroll_into_view_later("#drill".into());
 }
 
-fn scroll_to(id: &str) {
-    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
-        el.scroll_into_view();
-    }
-}
 
 /// Adds a SQL cell with the filter's rows query and shows the notebook.
 fn filter_to_cell(ctx: Ctx, filter: &Filter) {
@@ -236,12 +236,7 @@ fn filter_to_cell(ctx: Ctx, filter: &Filter) {
         ctx.exploring.set(false);
         ctx.dashboard.set(false);
         ctx.run_cell(id);
-        request_animation_frame(move || {
-            let selector = format!(".cell[data-cell-id=\"{id}\"]");
-            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten()) {
-                el.scroll_into_view();
-            }
-        });
+        crate::browser::scroll_into_view_later(format!(".cell[data-cell-id=\"{id}\"]"));
     }
 }
 
@@ -352,12 +347,7 @@ fn OverviewCard() -> impl IntoView {
             _ => None,
         };
         st.bucket.set(b);
-        request(ctx, ExploreRequest::Overview { bucket: b }, move |r| {
-            st.overview.set(Some(r.and_then(|(result, ms)| match result {
-                ExploreResult::Overview(o) => Ok((o, ms)),
-                _ => Err("unexpected explorer reply".into()),
-            })));
-        });
+        fetch_overview(ctx);
     };
     view! {
         <section class="card" id="explore-overview">
@@ -571,7 +561,7 @@ fn DrillCard() -> impl IntoView {
                             let name = u.clone();
                             view! {
                                 <li><button type="button" class="link-btn drill-user" title="Show this user's journey"
-                                    on:click=move |_| { st.journey_user.set(name.clone()); show_journey(ctx); request_animation_frame(|| scroll_to("explore-journey")); }>{u}</button>
+                                    on:click=move |_| { st.journey_user.set(name.clone()); show_journey(ctx); crate::browser::scroll_into_view_later("#explore-journey".into()); }>{u}</button>
                                 " " <span class="muted small">{format::thousands(events)}</span></li>
                             }.into_any()
                         }
