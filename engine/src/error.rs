@@ -17,6 +17,9 @@ pub enum ErrorKind {
     MalformedInput,
     /// The caller broke an API contract (e.g. a range input that ends mid-line).
     InvalidInput,
+    /// A partition worker cannot run its part of a query as the coordinator
+    /// planned it (the coordinator then falls back; users never see it).
+    Unsplittable,
     /// Anything else (a bug in Glint: please report it).
     Internal,
 }
@@ -30,8 +33,24 @@ impl ErrorKind {
             ErrorKind::ResourcesExhausted => "resources_exhausted",
             ErrorKind::MalformedInput => "malformed_input",
             ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Unsplittable => "unsplittable",
             ErrorKind::Internal => "internal",
         }
+    }
+
+    /// The kind named by [`ErrorKind::as_str`] (errors that crossed a worker boundary).
+    pub fn from_word(word: &str) -> Option<ErrorKind> {
+        [
+            ErrorKind::Sql,
+            ErrorKind::Execution,
+            ErrorKind::ResourcesExhausted,
+            ErrorKind::MalformedInput,
+            ErrorKind::InvalidInput,
+            ErrorKind::Unsplittable,
+            ErrorKind::Internal,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == word)
     }
 }
 

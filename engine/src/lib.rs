@@ -25,6 +25,7 @@
 //! ```
 
 pub mod ab;
+pub mod distributed;
 pub mod error;
 pub mod explore;
 pub mod hint;

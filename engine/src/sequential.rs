@@ -7,7 +7,11 @@
 //! `UNION ALL` has one per input), and a spawn outside a tokio runtime
 //! panics. [`without_spawning`] swaps every multi-partition coalesce for
 //! [`SequentialCoalesceExec`], which reads the partitions one after another
-//! in the calling task, and coalesces the plan's root the same way.
+//! in the calling task, and coalesces the plan's root the same way. A
+//! `RepartitionExec` (in a coordinator's plan, which has as many partitions
+//! as there are partition workers) becomes the same single-partition merge
+//! (order-preserving where it preserved order): one partition satisfies any
+//! distribution its parent required.
 //! (`SortPreservingMergeExec` already falls back to plain streams without a
 //! multi-thread runtime.)
 
@@ -19,6 +23,9 @@ use datafusion::error::Result;
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::union::{InterleaveExec, UnionExec};
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning, PlanProperties,
@@ -112,8 +119,29 @@ impl ExecutionPlan for SequentialCoalesceExec {
 /// The plan with every multi-partition coalesce (and a multi-partition
 /// root) made sequential; see the module docs.
 pub fn without_spawning(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    // An interleave (partition i = partition i of every input, which are
+    // hash-partitioned alike) becomes a union read as one partition, before
+    // its inputs' repartitions below turn into single partitions.
+    let plan = plan
+        .transform_down(|node| {
+            if let Some(interleave) = node.downcast_ref::<InterleaveExec>() {
+                let union = UnionExec::try_new(interleave.inputs().clone())?;
+                return Ok(Transformed::yes(Arc::new(SequentialCoalesceExec::new(union, None)) as Arc<dyn ExecutionPlan>));
+            }
+            Ok(Transformed::no(node))
+        })?
+        .data;
     let plan = plan
         .transform_up(|node| {
+            if let Some(repartition) = node.downcast_ref::<RepartitionExec>() {
+                // One partition satisfies every distribution the parent asked for.
+                let input = Arc::clone(repartition.input());
+                let merged: Arc<dyn ExecutionPlan> = match (repartition.preserve_order(), input.output_ordering()) {
+                    (true, Some(ordering)) => Arc::new(SortPreservingMergeExec::new(ordering.clone(), input)),
+                    _ => Arc::new(SequentialCoalesceExec::new(input, None)),
+                };
+                return Ok(Transformed::yes(merged));
+            }
             if let Some(coalesce) = node.downcast_ref::<CoalescePartitionsExec>() {
                 if coalesce.input().output_partitioning().partition_count() > 1 {
                     let input = Arc::clone(coalesce.input());

@@ -15,6 +15,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use glint_protocol::{FieldInfo, IngestReport};
 
+use crate::distributed::{self, CutRequest, Cuts, EventsTable, LocalPartition, PartitionExecutor, Placement};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::hint::{Scope, hint};
 use crate::ingest::Dataset;
@@ -56,6 +57,9 @@ pub struct Session {
     report: IngestReport,
     fields: Vec<FieldInfo>,
     target_partitions: usize,
+    placement: Placement,
+    /// The `events` table of a partition worker.
+    worker_table: Option<Arc<EventsTable>>,
     /// Earlier results registered as tables, by name (lower case), with their columns.
     results: std::sync::Mutex<HashMap<String, Vec<String>>>,
 }
@@ -66,11 +70,7 @@ impl Session {
     /// (rows keep their input order).
     pub fn new(dataset: &Dataset, opts: &SessionOptions) -> Result<Session> {
         let target = opts.target_partitions.max(1);
-        let config = SessionConfig::new()
-            .with_target_partitions(target)
-            .with_information_schema(true)
-            .set_str("datafusion.execution.time_zone", "+00:00");
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = SessionContext::new_with_config(config(target));
         let partitions = if target == 1 {
             vec![dataset.partitions.iter().flatten().cloned().collect()]
         } else {
@@ -83,8 +83,88 @@ impl Session {
             report: dataset.report.clone(),
             fields: dataset.fields.clone(),
             target_partitions: target,
+            placement: Placement::Local,
+            worker_table: None,
             results: Default::default(),
         })
+    }
+
+    /// A partition worker's session: partition `index` of `partitions` of
+    /// the `events` rows (all with `schema`). It answers [`Session::execute_cuts`].
+    pub fn partition_worker(schema: SchemaRef, batches: Vec<RecordBatch>, index: usize, partitions: usize) -> Result<Session> {
+        if index >= partitions {
+            return Err(EngineError::new(ErrorKind::InvalidInput, format!("partition {index} of {partitions} does not exist")));
+        }
+        let table = Arc::new(EventsTable {
+            schema,
+            partitions,
+            local: Some(LocalPartition { index, batches: Arc::new(batches) }),
+        });
+        let ctx = SessionContext::new_with_config(distributed_config(partitions));
+        ctx.register_table(EVENTS_TABLE, table.clone())?;
+        Ok(Session {
+            ctx,
+            report: IngestReport::default(),
+            fields: Vec::new(),
+            target_partitions: partitions,
+            placement: Placement::Worker { index, partitions },
+            worker_table: Some(table),
+            results: Default::default(),
+        })
+    }
+
+    /// A coordinator's session: `events` (with `schema`, `report` and
+    /// `fields` as merged from the ingest) is spread over `partitions`
+    /// partition workers reached through `executor`; see [`crate::distributed`].
+    pub fn coordinator(
+        schema: SchemaRef,
+        report: IngestReport,
+        fields: Vec<FieldInfo>,
+        partitions: usize,
+        executor: Arc<dyn PartitionExecutor>,
+    ) -> Result<Session> {
+        let partitions = partitions.max(1);
+        let table = Arc::new(EventsTable { schema, partitions, local: None });
+        let ctx = SessionContext::new_with_config(distributed_config(partitions));
+        ctx.register_table(EVENTS_TABLE, table)?;
+        Ok(Session {
+            ctx,
+            report,
+            fields,
+            target_partitions: partitions,
+            placement: Placement::Coordinator { partitions, executor },
+            worker_table: None,
+            results: Default::default(),
+        })
+    }
+
+    /// In a coordinator: how `sql` would be split between the partition
+    /// workers and the coordinator (see [`crate::distributed`]).
+    pub async fn describe_split(&self, sql: &str) -> Result<String> {
+        let Placement::Coordinator { partitions, .. } = &self.placement else {
+            return Err(EngineError::new(ErrorKind::InvalidInput, "only a coordinator's session splits queries"));
+        };
+        let (plan, _, _) = self.physical_plan(sql, &[]).await?;
+        Ok(distributed::describe_split(&plan, *partitions))
+    }
+
+    /// In a partition worker: runs this worker's part of a coordinator's
+    /// request and returns it encoded ([`distributed::encode_cuts`]). A query
+    /// this worker cannot plan exactly like the coordinator fails with
+    /// [`ErrorKind::Unsplittable`] (the coordinator then asks for scans).
+    pub async fn execute_cuts(&self, request: &CutRequest) -> Result<Vec<u8>> {
+        let Some(table) = &self.worker_table else {
+            return Err(EngineError::new(ErrorKind::Internal, "only a partition worker's session runs cuts"));
+        };
+        let task = self.ctx.task_ctx();
+        let plan = match &request.cuts {
+            Cuts::Scans(_) => None,
+            Cuts::Subtrees(_) => match self.physical_plan(&request.sql, &request.params).await {
+                Ok((plan, _, _)) => Some(plan),
+                Err(e) => return Err(distributed::unsplittable(e.message)),
+            },
+        };
+        distributed::run_cuts(request, plan, table, task).await
     }
 
     pub fn report(&self) -> &IngestReport {
@@ -113,14 +193,15 @@ impl Session {
         if sql.trim().is_empty() {
             return Err(EngineError::new(ErrorKind::Sql, "the query is empty"));
         }
-        let mut values = Vec::with_capacity(params.len());
-        for (name, value) in params {
-            values.push((name.clone(), scalar(name, value)?));
+        if let Placement::Coordinator { partitions, executor } = &self.placement {
+            let (plan, task, schema) = self.physical_plan(sql, params).await?;
+            let batches = distributed::run_coordinated(sql, params, plan, task, *partitions, executor).await?;
+            return Ok(QueryOutput { schema, batches });
         }
-        let mut df = self.ctx.sql(sql).await?;
-        if !values.is_empty() || sql.contains('$') {
-            df = df.with_param_values(values)?;
+        if matches!(self.placement, Placement::Worker { .. }) {
+            return Err(EngineError::new(ErrorKind::Internal, "a partition worker answers cuts, not SQL"));
         }
+        let df = self.dataframe(sql, params).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = if self.target_partitions == 1 {
             // No tokio runtime in a browser worker: run without spawning.
@@ -132,6 +213,30 @@ impl Session {
             df.collect().await?
         };
         Ok(QueryOutput { schema, batches })
+    }
+
+    async fn dataframe(&self, sql: &str, params: &[Param]) -> Result<datafusion::dataframe::DataFrame> {
+        let mut values = Vec::with_capacity(params.len());
+        for (name, value) in params {
+            values.push((name.clone(), scalar(name, value)?));
+        }
+        let mut df = self.ctx.sql(sql).await?;
+        if !values.is_empty() || sql.contains('$') {
+            df = df.with_param_values(values)?;
+        }
+        Ok(df)
+    }
+
+    /// The physical plan of one statement, with its task context and result schema.
+    async fn physical_plan(
+        &self,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<(Arc<dyn datafusion::physical_plan::ExecutionPlan>, Arc<datafusion::execution::TaskContext>, SchemaRef)> {
+        let df = self.dataframe(sql, params).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let task = Arc::new(df.task_ctx());
+        Ok((df.create_physical_plan().await?, task, schema))
     }
 
     /// Registers a result as a table that later queries can name (a notebook
@@ -185,6 +290,20 @@ impl Session {
         columns.dedup();
         Scope { columns, tables, params: params.iter().map(|(n, _)| n.clone()).collect() }
     }
+}
+
+fn config(target_partitions: usize) -> SessionConfig {
+    SessionConfig::new()
+        .with_target_partitions(target_partitions)
+        .with_information_schema(true)
+        .set_str("datafusion.execution.time_zone", "+00:00")
+}
+
+/// Workers and their coordinator must plan alike: no filters that one side
+/// fills at run time (dynamic filters would be filled only where the
+/// operator producing them runs).
+fn distributed_config(partitions: usize) -> SessionConfig {
+    config(partitions).set_bool("datafusion.optimizer.enable_dynamic_filter_pushdown", false)
 }
 
 /// A table name a cell result may take.

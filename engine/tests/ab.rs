@@ -20,33 +20,30 @@ use glint_engine::table::to_pretty;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Partition counts every case runs with (1 is the reference).
-const PARTITIONS: [usize; 3] = [1, 3, 7];
-
 #[path = "support/mod.rs"]
 #[macro_use]
 mod support;
 
-use support::{block_on_engine, ev, round, session};
+use support::{LAYOUTS, Layout, session_in, block_on_engine, ev, round};
 
 /// Runs the spec over the log at every partition count, checks they render
 /// the same, compares with the expectation and returns the 1-partition report.
 fn check(log: &str, spec: &str, expect: Expect) -> Option<AbReport> {
-    let (reference, report) = run(log, spec, 1);
-    for n in &PARTITIONS[1..] {
+    let (reference, report) = run(log, spec, LAYOUTS[0]);
+    for n in &LAYOUTS[1..] {
         let (got, _) = run(log, spec, *n);
-        assert_eq!(got, reference, "{n} partitions disagree with 1 partition");
+        assert_eq!(got, reference, "{n:?} disagrees with {:?}", LAYOUTS[0]);
     }
     expect.assert_eq(&reference);
     report
 }
 
-fn run(log: &str, spec: &str, partitions: usize) -> (String, Option<AbReport>) {
+fn run(log: &str, spec: &str, layout: Layout) -> (String, Option<AbReport>) {
     let spec = match AbSpec::parse(spec) {
         Ok(s) => s,
         Err(e) => return (format!("spec error: {e}\n"), None),
     };
-    let session = session(log, partitions);
+    let session = session_in(log, layout);
     match block_on_engine(ab::run(&session, &spec)) {
         Ok(report) => (render(&report), Some(report)),
         Err(e) => (format!("error: {e}\n"), None),

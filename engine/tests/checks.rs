@@ -17,6 +17,9 @@ use glint_engine::table::to_pretty;
 /// Partition counts every case runs with (1 is the reference).
 const PARTITIONS: [usize; 5] = [1, 2, 3, 7, 64];
 
+/// Partition workers every case also runs with (a coordinator session).
+const WORKERS: usize = 3;
+
 #[path = "support/mod.rs"]
 #[macro_use]
 mod support;
@@ -33,10 +36,17 @@ fn check_mode(mode: ParseMode, input: &str, sql: &str, expect: Expect) {
         let got = render(mode, input.as_bytes(), sql, *n);
         assert_eq!(got, reference, "{n} partitions disagree with 1 partition");
     }
+    let got = render_with(mode, input.as_bytes(), sql, WORKERS, true);
+    assert_eq!(got, reference, "{WORKERS} partition workers disagree with 1 partition");
     expect.assert_eq(&reference);
 }
 
 fn render(mode: ParseMode, input: &[u8], sql: &str, partitions: usize) -> String {
+    render_with(mode, input, sql, partitions, false)
+}
+
+/// `workers`: the partitions are partition workers under a coordinator.
+fn render_with(mode: ParseMode, input: &[u8], sql: &str, partitions: usize, workers: bool) -> String {
     let opts = IngestOptions { mode, ..IngestOptions::default() };
     let data = match ingest(input, partitions, &opts) {
         Ok(d) => d,
@@ -68,12 +78,16 @@ fn render(mode: ParseMode, input: &[u8], sql: &str, partitions: usize) -> String
         }
     }
     s += "\n";
-    s += &run_sql(&data, sql, partitions);
+    s += &run_sql(&data, sql, partitions, workers);
     s
 }
 
-fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, partitions: usize) -> String {
-    let session = Session::new(data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap();
+fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, partitions: usize, workers: bool) -> String {
+    let session = if workers {
+        glint_engine::distributed::InProcess::coordinator(data).unwrap()
+    } else {
+        Session::new(data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap()
+    };
     show(block_on_engine(session.sql(sql)))
 }
 
@@ -82,8 +96,8 @@ fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, partitions: usize) -
 /// every partition count (all must agree).
 fn check_cells(input: &str, params: &[(&str, serde_json::Value)], cells: &[(Option<&str>, &str)], expect: Expect) {
     let params: Vec<glint_engine::session::Param> = params.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
-    let render = |partitions: usize| {
-        let session = support::session(input, partitions);
+    let render = |layout: support::Layout| {
+        let session = support::session_in(input, layout);
         let mut s = String::new();
         for (name, sql) in cells {
             let out = block_on_engine(session.sql_with_params(sql, &params));
@@ -96,9 +110,9 @@ fn check_cells(input: &str, params: &[(&str, serde_json::Value)], cells: &[(Opti
         }
         s
     };
-    let reference = render(1);
-    for n in &PARTITIONS[1..] {
-        assert_eq!(render(*n), reference, "{n} partitions disagree with 1 partition");
+    let reference = render(support::LAYOUTS[0]);
+    for layout in &support::LAYOUTS[1..] {
+        assert_eq!(render(*layout), reference, "{layout:?} disagrees with {:?}", support::LAYOUTS[0]);
     }
     expect.assert_eq(&reference);
 }

@@ -13,25 +13,22 @@ use expect_test::{Expect, expect};
 use glint_engine::explore;
 use glint_protocol::explore::{Condition, ExploreRequest, ExploreResult, Filter, Op, TimeBucket};
 
-/// Partition counts every case runs with (1 is the reference).
-const PARTITIONS: [usize; 3] = [1, 3, 7];
-
 #[path = "support/mod.rs"]
 #[macro_use]
 mod support;
 
-use support::{block_on_engine, session};
+use support::{LAYOUTS, Layout, session_in, block_on_engine};
 
 fn check(log: &str, request: ExploreRequest, expect: Expect) {
-    let reference = run(log, &request, 1);
-    for n in &PARTITIONS[1..] {
-        assert_eq!(run(log, &request, *n), reference, "{n} partitions disagree with 1 partition");
+    let reference = run(log, &request, LAYOUTS[0]);
+    for n in &LAYOUTS[1..] {
+        assert_eq!(run(log, &request, *n), reference, "{n:?} disagrees with {:?}", LAYOUTS[0]);
     }
     expect.assert_eq(&reference);
 }
 
-fn run(log: &str, request: &ExploreRequest, partitions: usize) -> String {
-    let session = session(log, partitions);
+fn run(log: &str, request: &ExploreRequest, layout: Layout) -> String {
+    let session = session_in(log, layout);
     match block_on_engine(explore::run(&session, request)) {
         Ok(result) => render(&result),
         Err(e) => format!("error: {e}\n"),
@@ -122,8 +119,8 @@ fn render(result: &ExploreResult) -> String {
 
 /// Runs a filter's rows and users queries; both must agree across partitions.
 fn check_filter(log: &str, filter: Filter, expect: Expect) {
-    let render = |n: usize| {
-        let session = session(log, n);
+    let render = |layout: Layout| {
+        let session = session_in(log, layout);
         let mut s = format!("where {}\n", filter.where_clause().unwrap_or_else(|e| format!("error: {e}")));
         for sql in [filter.rows_sql(), filter.users_sql()] {
             let sql = match sql {
@@ -137,9 +134,9 @@ fn check_filter(log: &str, filter: Filter, expect: Expect) {
         }
         s
     };
-    let reference = render(1);
-    for n in &PARTITIONS[1..] {
-        assert_eq!(render(*n), reference, "{n} partitions disagree with 1 partition");
+    let reference = render(LAYOUTS[0]);
+    for n in &LAYOUTS[1..] {
+        assert_eq!(render(*n), reference, "{n:?} disagrees with {:?}", LAYOUTS[0]);
     }
     expect.assert_eq(&reference);
 }
@@ -235,11 +232,11 @@ checks! {
         // e00..e24 with e_i occurring i+1 times: the top 20 are e24..e05
         // (25..6 events), the other five sum 1+2+3+4+5 = 15.
         let log: String = (0..25).flat_map(|i| (0..=i).map(move |_| format!("{{\"event\":\"e{i:02}\"}}\n"))).collect();
-        let out = run(&log, &ExploreRequest::Overview { bucket: None }, 1);
+        let out = run(&log, &ExploreRequest::Overview { bucket: None }, LAYOUTS[0]);
         assert_eq!(out.lines().filter(|l| l.starts_with("event ")).count(), 20);
         assert!(out.contains("event e24 25\n") && out.contains("event e05 6\n") && !out.contains("e04"), "{out}");
         assert!(out.contains("other events 15\n"), "{out}");
-        assert_eq!(run(&log, &ExploreRequest::Overview { bucket: None }, 7), out);
+        assert_eq!(run(&log, &ExploreRequest::Overview { bucket: None }, Layout::Workers(7)), out);
     }
 
     fn profile_types_nulls_distinct_bounds_and_top_values() {
@@ -315,7 +312,7 @@ checks! {
     fn journey_gap_is_configurable_and_errors_are_clear() {
         // A 3-hour gap: 03:00 is 2 h 40 after s2's 00:20, so it, 03:29 and
         // 05:00 (91 min later) all stay in s2's session: 2 sessions.
-        let out = run(JOURNEY_LOG, &ExploreRequest::Journey { user: "u1".into(), gap_minutes: 180 }, 3);
+        let out = run(JOURNEY_LOG, &ExploreRequest::Journey { user: "u1".into(), gap_minutes: 180 }, Layout::Partitions(3));
         assert!(out.starts_with("user u1 sessions 2 by "), "{out}");
         check(JOURNEY_LOG, ExploreRequest::Journey { user: " ".into(), gap_minutes: 30 }, expect![[r#"
             error: invalid_input error: name a user id

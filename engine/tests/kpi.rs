@@ -18,28 +18,25 @@ use expect_test::{Expect, expect};
 use glint_engine::kpi::{self, FunnelOrder, FunnelSpec, KpiKind};
 use glint_engine::table::to_pretty;
 
-/// Partition counts every case runs with (1 is the reference).
-const PARTITIONS: [usize; 3] = [1, 3, 7];
-
 #[path = "support/mod.rs"]
 #[macro_use]
 mod support;
 
-use support::{block_on_engine, ev, round, session};
+use support::{LAYOUTS, Layout, session_in, block_on_engine, ev, round, session};
 
 /// Runs the cell over the log at every partition count, checks they render
 /// the same and compares with the expectation.
 fn check(log: &str, kind: &str, body: &str, expect: Expect) {
-    let reference = run(log, kind, body, 1);
-    for n in &PARTITIONS[1..] {
-        assert_eq!(run(log, kind, body, *n), reference, "{n} partitions disagree with 1 partition");
+    let reference = run(log, kind, body, LAYOUTS[0]);
+    for n in &LAYOUTS[1..] {
+        assert_eq!(run(log, kind, body, *n), reference, "{n:?} disagrees with {:?}", LAYOUTS[0]);
     }
     expect.assert_eq(&reference);
 }
 
-fn run(log: &str, kind: &str, body: &str, partitions: usize) -> String {
+fn run(log: &str, kind: &str, body: &str, layout: Layout) -> String {
     let kind = KpiKind::from_word(kind).unwrap();
-    let session = session(log, partitions);
+    let session = session_in(log, layout);
     match block_on_engine(kpi::run(&session, kind, body)) {
         Ok(report) => {
             let mut s = String::new();
@@ -309,8 +306,8 @@ checks! {
                   steps AS (SELECT 1 AS step, user_id FROM pv UNION ALL SELECT 2, user_id FROM atc UNION ALL SELECT 3, user_id FROM cs UNION ALL SELECT 4, user_id FROM oc) \
                   SELECT expo.variant AS segment, CAST(steps.step AS BIGINT) AS step, CAST(count(*) AS BIGINT) AS users \
                   FROM steps JOIN expo ON steps.user_id = expo.user_id GROUP BY 1, 2 ORDER BY 1, 2";
-        for partitions in PARTITIONS {
-            let session = session(&log, partitions);
+        for layout in LAYOUTS {
+            let session = session_in(&log, layout);
             let hand = block_on_engine(session.sql(q6)).unwrap();
             let report = block_on_engine(kpi::run(&session, KpiKind::Funnel, body)).unwrap();
             let cell = report.table.batches.iter().map(|b| {
@@ -318,7 +315,7 @@ checks! {
                 RecordBatch::try_from_iter(["segment", "step", "users"].into_iter().zip(cols)).unwrap()
             });
             let cell: Vec<RecordBatch> = cell.collect();
-            assert_eq!(to_pretty(&cell).unwrap(), to_pretty(&hand.batches).unwrap(), "{partitions} partitions");
+            assert_eq!(to_pretty(&cell).unwrap(), to_pretty(&hand.batches).unwrap(), "{layout:?}");
         }
     }
 }

@@ -45,10 +45,36 @@ pub fn block_on_engine<T>(f: impl std::future::Future<Output = T>) -> T {
     futures::executor::block_on(f)
 }
 
+/// How a case's engine is laid out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Layout {
+    /// One session over `n` ingest byte ranges (and `n` execution partitions natively).
+    Partitions(usize),
+    /// A coordinator session over `n` partition workers (in-process), each
+    /// holding one byte range, as the browser's web workers do.
+    Workers(usize),
+}
+
+/// Every layout a case runs in; the first is the reference.
+pub const LAYOUTS: [Layout; 4] = [Layout::Partitions(1), Layout::Partitions(3), Layout::Partitions(7), Layout::Workers(3)];
+
 /// A session over `log` ingested in `partitions` byte ranges.
 pub fn session(log: &str, partitions: usize) -> Session {
-    let data = ingest(log.as_bytes(), partitions, &IngestOptions::default()).unwrap();
-    Session::new(&data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap()
+    session_in(log, Layout::Partitions(partitions))
+}
+
+/// A session over `log` in the given layout.
+pub fn session_in(log: &str, layout: Layout) -> Session {
+    match layout {
+        Layout::Partitions(n) => {
+            let data = ingest(log.as_bytes(), n, &IngestOptions::default()).unwrap();
+            Session::new(&data, &SessionOptions { target_partitions: engine_partitions(n) }).unwrap()
+        }
+        Layout::Workers(n) => {
+            let data = ingest(log.as_bytes(), n, &IngestOptions::default()).unwrap();
+            glint_engine::distributed::InProcess::coordinator(&data).unwrap()
+        }
+    }
 }
 
 /// 6 significant digits, so that summation order cannot change the text.
