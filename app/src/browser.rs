@@ -102,6 +102,13 @@ pub fn location_hash() -> String {
         .unwrap_or_default()
 }
 
+/// The `?workers=N` of the page's URL: how many partition workers to load
+/// logs into (default: one per logical core).
+pub fn workers_param() -> Option<u32> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("workers=")?.parse().ok())
+}
+
 /// The page's URL without its fragment.
 pub fn page_url() -> String {
     let Some(location) = web_sys::window().map(|w| w.location()) else {

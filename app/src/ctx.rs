@@ -336,13 +336,14 @@ impl Ctx {
 
     /// Loads a dataset; when it is in, runs the notebook.
     pub fn load_source(self, source: Source, file: Option<web_sys::File>) {
+        let workers = browser::workers_param();
         let (request, attachment) = match (&source, file) {
             (Source::File(name), Some(file)) => {
                 let size = file.size() as u64;
-                (ToWorker::LoadFile { name: name.clone(), size }, Some(JsValue::from(file)))
+                (ToWorker::LoadFile { name: name.clone(), size, workers }, Some(JsValue::from(file)))
             }
-            (Source::Url(url), _) => (ToWorker::LoadUrl { url: url.clone() }, None),
-            _ => (ToWorker::LoadUrl { url: SAMPLE_URL.into() }, None),
+            (Source::Url(url), _) => (ToWorker::LoadUrl { url: url.clone(), workers }, None),
+            _ => (ToWorker::LoadUrl { url: SAMPLE_URL.into(), workers }, None),
         };
         let label = source.label();
         match &source {

@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn requests_wait_for_ready_then_flush_in_order() {
         let mut d = TestDispatcher::new();
-        let (a, action) = d.send(ToWorker::LoadUrl { url: "/x".into() }, "p1", "d1");
+        let (a, action) = d.send(ToWorker::LoadUrl { url: "/x".into(), workers: None }, "p1", "d1");
         assert!(matches!(action, SendAction::Queued));
         let (b, _) = d.send(query("SELECT 1"), "p2", "d2");
         assert_eq!((a, b), (1, 2));

@@ -14,5 +14,6 @@
 //! **Architecture invariant:** no analytics logic here: everything computed
 //! comes from the engine; this crate moves bytes and messages.
 
+pub mod partition;
 pub mod source;
 pub mod worker;

@@ -10,16 +10,19 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use std::sync::Arc;
+
 use glint_engine::EngineError;
-use glint_engine::ingest::{IngestOptions, ingest};
-use glint_engine::session::{QueryOutput, Session, SessionOptions};
+use glint_engine::ingest::{IngestOptions, ScanSummary, merge_reports, plan_schema, split_ranges};
+use glint_engine::session::{QueryOutput, Session};
 use glint_engine::table::{page, to_arrow_ipc, to_csv};
 use glint_protocol::{ATTACHMENT_FIELD, DatasetSummary, Envelope, ExportFormat, FromWorker, TEXT_FIELD, ToWorker};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use crate::source::{RawSource, fetch_bytes, file_bytes, raw_line};
+use crate::partition::{FromPartition, Pool, PoolExecutor, RangeSource, ToPartition};
+use crate::source::{MAX_BROWSER_BYTES, RawSource, fetch_bytes, file_bytes, raw_line};
 
 /// Most rows one `RunSql`/`FetchRows` reply may carry.
 pub const MAX_PAGE_ROWS: usize = 50_000;
@@ -35,6 +38,8 @@ struct State {
     /// Where the loaded log can be read again (raw lines).
     source: Option<Rc<RawSource>>,
     results: HashMap<String, Kept>,
+    /// The partition workers holding the loaded log.
+    pool: Option<Pool>,
 }
 
 /// Installs the message handler and tells the app the worker is ready.
@@ -108,25 +113,16 @@ fn plain_error(kind: &str, message: impl Into<String>) -> FromWorker {
 async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: Option<JsValue>) {
     let id = req.id;
     match req.body {
-        ToWorker::LoadUrl { url } => {
-            let mut progress = |stage: &str, bytes, total| {
-                post(id, FromWorker::Progress { stage: stage.into(), bytes, total_bytes: total, rows: 0 })
-            };
-            let bytes = fetch_bytes(&url, &mut progress).await;
-            let raw = |gz: bool| if gz { RawSource::Compressed } else { RawSource::Url(url.clone()) };
-            let bytes = bytes.map(|(b, gz)| (b, raw(gz)));
-            post(id, load(&state, id, &url, bytes));
+        ToWorker::LoadUrl { url, workers } => {
+            let reply = load(&state, id, &url, Input::Url(url.clone()), workers).await;
+            post(id, reply);
         }
-        ToWorker::LoadFile { name, .. } => {
+        ToWorker::LoadFile { name, workers, .. } => {
             let Some(file) = attachment.and_then(|a| a.dyn_into::<File>().ok()) else {
                 return post(id, plain_error("protocol", "a LoadFile request came without its file"));
             };
-            let mut progress = |stage: &str, bytes, total| {
-                post(id, FromWorker::Progress { stage: stage.into(), bytes, total_bytes: total, rows: 0 })
-            };
-            let bytes = file_bytes(&file, &mut progress).await;
-            let bytes = bytes.map(|(b, gz)| (b, if gz { RawSource::Compressed } else { RawSource::File(file.clone()) }));
-            post(id, load(&state, id, &name, bytes));
+            let reply = load(&state, id, &name, Input::File(file), workers).await;
+            post(id, reply);
         }
         ToWorker::RunSql { key, table, sql, params, page_rows } => {
             let reply = run_sql(&state, key, table, &sql, &params, page_rows).await;
@@ -201,35 +197,229 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
     }
 }
 
-fn load(state: &Rc<RefCell<State>>, id: u64, source: &str, bytes: Result<(Vec<u8>, RawSource), String>) -> FromWorker {
-    let (bytes, raw) = match bytes {
-        Ok(b) => b,
+enum Input {
+    File(File),
+    Url(String),
+}
+
+/// How the partition workers get their bytes.
+enum Ranges {
+    /// Each reads its own range from the source (file slice / HTTP Range).
+    Direct { size: u64, source: RangeSource, file: Option<File> },
+    /// The coordinator read (and gunzipped) everything; each gets a copy of its range.
+    Copied { bytes: Rc<Vec<u8>> },
+}
+
+/// Input below this many bytes per partition worker is not split further.
+const MIN_PARTITION_BYTES: u64 = 4 << 20;
+/// Most partition workers one coordinator starts.
+const MAX_WORKERS: usize = 16;
+
+/// Loads a log into partition workers (see [`crate::partition`]) and makes
+/// the coordinator's session over them.
+async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, workers: Option<u32>) -> FromWorker {
+    let started = now_ms();
+    if let Some(old) = state.borrow_mut().pool.take() {
+        old.terminate();
+    }
+    {
+        let mut st = state.borrow_mut();
+        st.session = None;
+        st.results.clear();
+    }
+    let progress = |stage: &str, bytes, total| post(id, FromWorker::Progress { stage: stage.into(), bytes, total_bytes: total, rows: 0 });
+    let (ranges, raw) = match prepare(&input, &mut |s, b, t| progress(s, b, t)).await {
+        Ok(r) => r,
         Err(message) => return plain_error("source", message),
     };
-    post(id, FromWorker::Progress { stage: "parse".into(), bytes: bytes.len() as u64, total_bytes: Some(bytes.len() as u64), rows: 0 });
-    let parse_started = now_ms();
-    let dataset = match ingest(&bytes, 1, &IngestOptions::default()) {
-        Ok(d) => d,
-        Err(e) => return error(e),
+    let size = match &ranges {
+        Ranges::Direct { size, .. } => *size,
+        Ranges::Copied { bytes } => bytes.len() as u64,
     };
-    drop(bytes);
-    let session = match Session::new(&dataset, &SessionOptions { target_partitions: 1 }) {
+    let wanted = workers.map(|w| w as usize).unwrap_or_else(hardware_concurrency).clamp(1, MAX_WORKERS);
+    let n = wanted.min(size.div_ceil(MIN_PARTITION_BYTES).max(1) as usize);
+    let limit = MAX_BROWSER_BYTES * n as u64;
+    if size > limit {
+        return plain_error(
+            "source",
+            format!(
+                "{name} is {:.1} GiB; {n} browser workers take up to {} GiB. Run it natively instead: `worker-server query LOG --sql \"…\"`",
+                size as f64 / (1u64 << 30) as f64,
+                limit >> 30
+            ),
+        );
+    }
+    let parts = split_ranges(size, n);
+    let pool = match Pool::start(parts.len()).await {
+        Ok(p) => p,
+        Err(message) => return plain_error("internal", message),
+    };
+    progress("parse", 0, Some(size));
+    let ranges = Rc::new(ranges);
+    let parts = Rc::new(parts);
+    // Phase 1 in every worker at once.
+    let done = Rc::new(std::cell::Cell::new(0u64));
+    let scans = (0..parts.len()).map(|i| {
+        let (pool, ranges, parts, done) = (pool.clone(), ranges.clone(), parts.clone(), done.clone());
+        async move {
+            let summary = scan(&pool, &ranges, &parts, i).await?;
+            done.set(done.get() + summary.bytes);
+            post(id, FromWorker::Progress { stage: "parse".into(), bytes: done.get(), total_bytes: Some(size), rows: 0 });
+            Ok::<_, EngineError>(summary)
+        }
+    });
+    let summaries: Vec<ScanSummary> = match futures::future::try_join_all(scans).await {
         Ok(s) => s,
-        Err(e) => return error(e),
+        Err(e) => {
+            pool.terminate();
+            return error(e);
+        }
+    };
+    let plan = match plan_schema(&summaries, &IngestOptions::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            pool.terminate();
+            return error(e);
+        }
+    };
+    let summaries = Rc::new(summaries);
+    let finishes = (0..parts.len()).map(|i| finish(&pool, &summaries, i));
+    let finished = match futures::future::try_join_all(finishes).await {
+        Ok(f) => f,
+        Err(e) => {
+            pool.terminate();
+            return error(e);
+        }
+    };
+    let report = merge_reports(&plan, &summaries[..], finished.iter(), &IngestOptions::default());
+    let fields = plan.field_infos();
+    let reload = {
+        let (pool, ranges, parts, summaries) = (pool.clone(), ranges.clone(), parts.clone(), summaries.clone());
+        Rc::new(move |i: usize| {
+            let (pool, ranges, parts, summaries) = (pool.clone(), ranges.clone(), parts.clone(), summaries.clone());
+            Box::pin(async move {
+                scan(&pool, &ranges, &parts, i).await?;
+                finish(&pool, &summaries, i).await.map(|_| ())
+            }) as futures::future::LocalBoxFuture<'static, Result<(), EngineError>>
+        })
+    };
+    let executor = Arc::new(PoolExecutor { pool: pool.clone(), reload });
+    let session = match Session::coordinator(plan.schema.clone(), report.clone(), fields.clone(), parts.len(), executor) {
+        Ok(s) => s,
+        Err(e) => {
+            pool.terminate();
+            return error(e);
+        }
     };
     let summary = DatasetSummary {
-        source: source.to_string(),
-        bytes: dataset.bytes,
-        partitions: dataset.partitions.len(),
-        ingest_ms: now_ms() - parse_started,
-        report: dataset.report.clone(),
-        schema: dataset.fields.clone(),
+        source: name.to_string(),
+        bytes: size,
+        partitions: parts.len(),
+        ingest_ms: now_ms() - started,
+        report,
+        schema: fields,
     };
     let mut st = state.borrow_mut();
     st.session = Some(Rc::new(session));
     st.source = Some(Rc::new(raw));
-    st.results.clear();
+    st.pool = Some(pool);
     FromWorker::Loaded { summary }
+}
+
+/// Phase 1 of partition `i` in its worker.
+async fn scan(pool: &Pool, ranges: &Ranges, parts: &[std::ops::Range<u64>], i: usize) -> Result<ScanSummary, EngineError> {
+    let r = &parts[i];
+    let (source, size, attachment) = match ranges {
+        Ranges::Direct { size, source, file } => (source.clone(), *size, file.clone().map(JsValue::from)),
+        Ranges::Copied { bytes } => {
+            let from = r.start.saturating_sub(1) as usize;
+            let end = r.end as usize;
+            let to = match bytes[end.saturating_sub(1).max(from)..].iter().position(|&b| b == b'\n') {
+                Some(p) => end.saturating_sub(1).max(from) + p + 1,
+                None => bytes.len(),
+            };
+            let copy = Uint8Array::from(&bytes[from..to]);
+            (RangeSource::Bytes { bytes_offset: from as u64 }, bytes.len() as u64, Some(copy.buffer().into()))
+        }
+    };
+    let msg = ToPartition::Scan { index: i, partitions: parts.len(), start: r.start, end: r.end, size, source };
+    match pool.ask(i, &msg, attachment.as_ref()).await? {
+        (FromPartition::Scanned { summary }, _) => Ok(summary),
+        _ => Err(EngineError::new(glint_engine::ErrorKind::Internal, format!("partition worker {i} answered Scan wrongly"))),
+    }
+}
+
+/// Phase 2 of partition `i`: its conflict examples.
+async fn finish(
+    pool: &Pool,
+    summaries: &Rc<Vec<ScanSummary>>,
+    i: usize,
+) -> Result<Vec<(String, Vec<glint_protocol::TypeConflict>)>, EngineError> {
+    match pool.ask(i, &ToPartition::Finish { summaries: summaries.to_vec() }, None).await? {
+        (FromPartition::Finished { conflicts, .. }, _) => Ok(conflicts),
+        _ => Err(EngineError::new(glint_engine::ErrorKind::Internal, format!("partition worker {i} answered Finish wrongly"))),
+    }
+}
+
+/// Decides how the workers read the input: directly (a plain file, or a URL
+/// whose server answers Range requests) or from a copy the coordinator read
+/// (gzip, or a server without ranges).
+async fn prepare(input: &Input, progress: &mut dyn FnMut(&str, u64, Option<u64>)) -> Result<(Ranges, RawSource), String> {
+    match input {
+        Input::File(file) => {
+            let size = file.size() as u64;
+            let head = crate::partition::slice_bytes(file, 0, 2).await?;
+            if !is_gzip(&head) && !file.name().ends_with(".gz") {
+                let ranges = Ranges::Direct { size, source: RangeSource::File, file: Some(file.clone()) };
+                return Ok((ranges, RawSource::File(file.clone())));
+            }
+            let (bytes, gz) = file_bytes(file, progress).await?;
+            let raw = if gz { RawSource::Compressed } else { RawSource::File(file.clone()) };
+            Ok((Ranges::Copied { bytes: Rc::new(bytes) }, raw))
+        }
+        Input::Url(url) => {
+            if let Some(size) = probe_ranges(url).await {
+                // Partition workers run from a `blob:` URL: they need the absolute address.
+                let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+                let absolute = web_sys::Url::new_with_base(url, &scope.location().href()).map(|u| u.href()).unwrap_or_else(|_| url.clone());
+                let ranges = Ranges::Direct { size, source: RangeSource::Url { url: absolute }, file: None };
+                return Ok((ranges, RawSource::Url(url.clone())));
+            }
+            let (bytes, gz) = fetch_bytes(url, progress).await?;
+            let raw = if gz { RawSource::Compressed } else { RawSource::Url(url.clone()) };
+            Ok((Ranges::Copied { bytes: Rc::new(bytes) }, raw))
+        }
+    }
+}
+
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+/// The size of `url` when its server answers Range requests (a ranged GET
+/// of the first two bytes: 206 with a `Content-Range` total) and the log is
+/// not gzip; `None` otherwise (then it is downloaded whole).
+async fn probe_ranges(url: &str) -> Option<u64> {
+    let headers = web_sys::Headers::new().ok()?;
+    headers.set("Range", "bytes=0-1").ok()?;
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let resp = wasm_bindgen_futures::JsFuture::from(scope.fetch_with_str_and_init(url, &init)).await.ok()?;
+    let resp: web_sys::Response = resp.dyn_into().ok()?;
+    if resp.status() != 206 {
+        return None;
+    }
+    let range = resp.headers().get("content-range").ok().flatten()?;
+    let total = range.rsplit('/').next()?.trim().parse::<u64>().ok()?;
+    let body = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
+    let head = Uint8Array::new(&body).to_vec();
+    if is_gzip(&head) { None } else { Some(total) }
+}
+
+fn hardware_concurrency() -> usize {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    (scope.navigator().hardware_concurrency() as usize).max(1)
 }
 
 async fn run_sql(

@@ -25,7 +25,7 @@ pub use table::{ColumnInfo, TableData};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of a message type.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// A message with its protocol version and a request id (replies carry the id
 /// of the request they answer).
@@ -71,10 +71,21 @@ impl<T: for<'de> Deserialize<'de>> Envelope<T> {
 pub enum ToWorker {
     /// Fetch an NDJSON log (optionally gzip-compressed) from a URL (same
     /// origin or CORS-enabled) and ingest it.
-    LoadUrl { url: String },
+    /// `workers`: partition workers to spread the log over (default: the
+    /// machine's logical cores, at most 16, fewer for small logs).
+    LoadUrl {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workers: Option<u32>,
+    },
     /// Ingest the `File` attached to this message (`name` for messages; a
     /// `.gz` name means gzip).
-    LoadFile { name: String, size: u64 },
+    LoadFile {
+        name: String,
+        size: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workers: Option<u32>,
+    },
     /// Run SQL over `events` and earlier named results. The result is kept
     /// under `key` (for paging and export) and, when `table` is set, becomes a
     /// table of that name for later queries. Replies `SqlResult`.

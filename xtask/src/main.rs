@@ -6,16 +6,19 @@
 //! cargo xtask dev [--host H] [--port N]   # build, then serve the app (default 127.0.0.1:8080)
 //! cargo xtask test [--no-wasm] [--no-e2e] # native, wasm-in-Chromium and end-to-end tests
 //! cargo xtask sample --out PATH [--users N] [--days N] [--seed S]
+//! cargo xtask bench [--size 1GB] [--build-app] [--timeout-s N]
 //! ```
 //!
 //! Each command first installs the tools it needs and lacks ([`tools`]), runs every child process
 //! with one shared target directory and a pinned `PATH` ([`workspace`]), and times its steps
 //! ([`steps`]). Code map: `args.rs` (hand-rolled argument parsing), `build.rs` (Trunk build),
-//! `precompress.rs` (gzip/brotli copies of `dist/`), `dev.rs`, `test.rs`, `sample.rs`.
+//! `precompress.rs` (gzip/brotli copies of `dist/`), `dev.rs`, `test.rs`, `sample.rs`, `bench.rs`
+//! (Glint against DuckDB and DuckDB-WASM; the measuring lives in `tests/bench/`).
 //!
 //! **Invariant:** std + anyhow only, so `cargo xtask` is ready seconds after a fresh clone.
 
 mod args;
+mod bench;
 mod build;
 mod dev;
 mod precompress;
@@ -46,6 +49,13 @@ Commands:
                                    --no-e2e   skip the app build and the end-to-end tests
   sample --out PATH [...]        write the sample log (`worker-server sample`; --users,
                                  --days, --seed are passed through)
+  bench [--size 1GB] [--build-app] [--timeout-s N]
+                                 generate a log of about that size (cached in
+                                 ~/.cache/glint/bench), run q1-q6 on Glint and DuckDB-WASM in
+                                 headless Chromium and on Glint and DuckDB natively, check that
+                                 all agree, print the times, rewrite BENCHMARKS.md's table
+                                   --build-app  rebuild dist/ first (built when missing)
+                                   --timeout-s  time limit per engine (default 3600)
   help                           this text
 
 Every command installs what it needs and lacks first (apt: clang, llvm, chromium,
@@ -109,6 +119,25 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
         "sample" => {
             let ws = Workspace::locate()?;
             sample::run(&ws, args.into_rest())
+        }
+        "bench" => {
+            let defaults = bench::BenchOptions::default();
+            let options = bench::BenchOptions {
+                size: match args.value("--size")? {
+                    Some(size) => bench::parse_size(&size)?,
+                    None => defaults.size,
+                },
+                build_app: args.flag("--build-app"),
+                timeout_s: match args.value("--timeout-s")? {
+                    Some(s) => s
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("--timeout-s: `{s}` is not a number of seconds"))?,
+                    None => defaults.timeout_s,
+                },
+            };
+            args.finish()?;
+            let ws = Workspace::locate()?;
+            bench::run(&ws, &options)
         }
         other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }

@@ -23,13 +23,21 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Finds the repository from xtask's own manifest directory (`<repo>/xtask`), so xtask works
-    /// from any current directory.
+    /// Finds the repository: the nearest directory at or above the current one holding
+    /// `xtask/Cargo.toml` (`cargo xtask` runs in the caller's directory), else xtask's own
+    /// manifest directory. Not the manifest directory first: clones sharing the target dir share
+    /// one xtask binary, whose compiled-in path is whichever clone built it last.
     pub fn locate() -> Result<Self> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .context("xtask's manifest directory has no parent")?
-            .to_path_buf();
+        let from_cwd = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| cwd.ancestors().find(|d| d.join("xtask/Cargo.toml").is_file()).map(Path::to_path_buf));
+        let root = match from_cwd {
+            Some(root) => root,
+            None => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .context("xtask's manifest directory has no parent")?
+                .to_path_buf(),
+        };
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let target_dir = match std::env::var_os("GLINT_TARGET_DIR") {
             Some(dir) if !dir.is_empty() => std::path::absolute(PathBuf::from(dir))?,
