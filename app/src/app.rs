@@ -80,6 +80,8 @@ pub fn App() -> impl IntoView {
         dashboard: RwSignal::new(false),
         exploring: RwSignal::new(false),
         explore: crate::explorer::ExploreState::default(),
+        loading: StoredValue::new(None),
+        running: StoredValue::new(None),
     };
     provide_context(ctx);
     let engine_error = RwSignal::new(None::<String>);

@@ -212,6 +212,18 @@ pub fn CellView(id: u64, kind: CellKind) -> impl IntoView {
     }
 }
 
+/// A running cell's line, with the button that stops it.
+#[component]
+fn Running() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <p class="muted small running-line">
+            "Running… "
+            <button type="button" class="link-btn cancel-btn" on:click=move |_| ctx.cancel(ctx.running)>"Cancel"</button>
+        </p>
+    }
+}
+
 #[component]
 fn SqlBody(id: u64, state: Memo<CellState>) -> impl IntoView {
     view! {
@@ -232,7 +244,8 @@ fn SqlOutput(id: u64, state: Memo<CellState>) -> impl IntoView {
                 })}
             }.into_any(),
             CellRun::Failed(error) => view! { <ErrorBox error /> }.into_any(),
-            CellRun::Running | CellRun::Queued => view! { <p class="muted small">"Running…"</p> }.into_any(),
+            CellRun::Running => view! { <Running /> }.into_any(),
+            CellRun::Queued => view! { <p class="muted small">"Running…"</p> }.into_any(),
             _ => view! { <p class="muted small">"Shift+Enter runs the cell."</p> }.into_any(),
         }}
     }

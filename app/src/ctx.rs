@@ -71,6 +71,9 @@ pub struct Ctx {
     /// Showing the event explorer instead of the notebook.
     pub exploring: RwSignal<bool>,
     pub explore: crate::explorer::ExploreState,
+    /// The running load's and the running cell's request ids (for Cancel).
+    pub loading: StoredValue<Option<u64>>,
+    pub running: StoredValue<Option<u64>>,
 }
 
 impl Ctx {
@@ -95,7 +98,8 @@ impl Ctx {
         let Some((id, request)) = next else { return };
         let sent = self.engine.with_value(|engine| match engine {
             Some(engine) => {
-                engine.request(request, |_| {}, move |reply| {
+                let request_id = engine.request(request, |_| {}, move |reply| {
+                    self.running.set_value(None);
                     let outcome = match reply {
                         Ok(FromWorker::SqlResult { table, elapsed_ms, notes, alert }) => {
                             Ok(CellRun::Table { table, offset: 0, elapsed_ms, notes, alert })
@@ -107,6 +111,7 @@ impl Ctx {
                     self.nb.with_untracked(|nb| self.runner.update(|r| r.finish(nb, id, outcome)));
                     self.pump();
                 });
+                self.running.set_value(Some(request_id));
                 true
             }
             None => false,
@@ -115,6 +120,16 @@ impl Ctx {
             let error = RequestError::new("worker_failed", "the query engine is not running; reload the page");
             self.nb.with_untracked(|nb| self.runner.update(|r| r.finish(nb, id, Err(error))));
         }
+    }
+
+    /// Stops the running load or cell (`which`: [`Ctx::loading`] or [`Ctx::running`]).
+    pub fn cancel(self, which: StoredValue<Option<u64>>) {
+        let Some(request) = which.get_value() else { return };
+        self.engine.with_value(|engine| {
+            if let Some(engine) = engine {
+                engine.request(ToWorker::Cancel { request }, |_| {}, |_| {});
+            }
+        });
     }
 
     /// Runs a cell and the cells that depend on it.
@@ -358,11 +373,12 @@ impl Ctx {
             let Some(engine) = engine else { return false };
             let progress_label = label.clone();
             self.load.set(LoadState::Loading { source: label.clone(), progress: crate::dispatch::Progress::waiting("requesting") });
-            engine.request_with(
+            let id = engine.request_with(
                 request,
                 attachment,
                 move |progress| self.load.update(|l| *l = std::mem::take(l).progress(&progress_label, progress)),
                 move |reply, _| {
+                    self.loading.set_value(None);
                     self.load.set(LoadState::finished(&label, reply));
                     if self.load.with_untracked(|l| matches!(l, LoadState::Loaded(_))) {
                         // The overview first: it is what a new log is looked at with.
@@ -371,6 +387,7 @@ impl Ctx {
                     }
                 },
             );
+            self.loading.set_value(Some(id));
             true
         });
         if !started {

@@ -86,6 +86,7 @@ pub fn ErrorText(error: RequestError) -> impl IntoView {
 
 #[component]
 fn LoadProgress(source: String, progress: Progress) -> impl IntoView {
+    let ctx = expect_context::<crate::ctx::Ctx>();
     let fraction = progress.fraction();
     let amount = match progress.total_bytes {
         Some(total) => format!(
@@ -107,6 +108,7 @@ fn LoadProgress(source: String, progress: Progress) -> impl IntoView {
                 <span>{amount}</span>
                 {fraction.map(|f| view! { <span>{format::percent(f)}</span> })}
                 <span>{format::thousands(progress.rows)} " rows"</span>
+                <button type="button" class="link-btn cancel-btn" id="cancel-load" on:click=move |_| ctx.cancel(ctx.loading)>"Cancel"</button>
             </p>
         </section>
     }

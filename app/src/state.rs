@@ -80,6 +80,7 @@ pub fn unexpected(reply: &FromWorker) -> RequestError {
         FromWorker::Rows { .. } => "rows",
         FromWorker::Exported { .. } => "exported",
         FromWorker::Dropped => "dropped",
+        FromWorker::Cancelled { .. } => "cancelled",
         FromWorker::Explored { .. } => "explored",
         FromWorker::RawLine { .. } => "raw_line",
         FromWorker::Error { .. } => "error",

@@ -271,8 +271,22 @@ type Reply = Result<(FromPartition, Option<JsValue>), EngineError>;
 
 struct Slot {
     worker: Worker,
+    /// Counts restarts of this partition's worker.
+    generation: u64,
     // Kept alive with the worker.
-    _handlers: (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
+    _handlers: (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(web_sys::Event)>),
+}
+
+impl Slot {
+    /// Terminates the worker; events it already queued find no handler
+    /// (not the closures about to be dropped).
+    fn stop(self) {
+        self.worker.set_onmessage(None);
+        // Errors it already queued are swallowed, not passed on to the app.
+        let swallow = js_sys::Function::new_with_args("e", "e.preventDefault()");
+        self.worker.set_onerror(Some(&swallow));
+        self.worker.terminate();
+    }
 }
 
 struct PoolInner {
@@ -281,7 +295,21 @@ struct PoolInner {
     /// Per request id: the partition asked and where its reply goes.
     pending: RefCell<HashMap<u64, (usize, oneshot::Sender<Reply>)>>,
     ready: RefCell<HashMap<usize, oneshot::Sender<()>>>,
+    /// Recoveries in progress (restart + reload), shared by every request that saw the worker die.
+    recovering: RefCell<HashMap<usize, futures::future::Shared<futures::future::LocalBoxFuture<'static, Result<(), String>>>>>,
     script_url: String,
+}
+
+impl Drop for PoolInner {
+    /// The last handle gone (a replaced dataset, a cancelled load): the
+    /// workers and their memory go too.
+    fn drop(&mut self) {
+        for slot in self.slots.get_mut().iter_mut() {
+            if let Some(slot) = slot.take() {
+                slot.stop();
+            }
+        }
+    }
 }
 
 /// The coordinator's partition workers.
@@ -297,6 +325,7 @@ impl Pool {
             next_id: Cell::new(1),
             pending: Default::default(),
             ready: Default::default(),
+            recovering: Default::default(),
             script_url,
         }));
         let mut waits = Vec::new();
@@ -347,10 +376,12 @@ impl Pool {
             }
         });
         let inner = Rc::downgrade(&self.0);
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-            let Some(inner) = inner.upgrade() else { return };
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            // Handled here: it must not reach the app as the coordinator's own error.
             ev.prevent_default();
-            let what = ev.message();
+            ev.stop_propagation();
+            let Some(inner) = inner.upgrade() else { return };
+            let what = ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).unwrap_or_else(|| "it failed".into());
             let failed: Vec<u64> = inner.pending.borrow().iter().filter(|(_, (p, _))| *p == i).map(|(id, _)| *id).collect();
             for id in failed {
                 if let Some((_, tx)) = inner.pending.borrow_mut().remove(&id) {
@@ -362,9 +393,10 @@ impl Pool {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         worker.post_message(&wasm_bindgen::module()).map_err(|e| js_text(&e))?;
-        let old = self.0.slots.borrow_mut()[i].replace(Slot { worker, _handlers: (on_message, on_error) });
+        let generation = self.generation(i) + 1;
+        let old = self.0.slots.borrow_mut()[i].replace(Slot { worker, generation, _handlers: (on_message, on_error) });
         if let Some(old) = old {
-            old.worker.terminate();
+            old.stop();
         }
         Ok(rx)
     }
@@ -404,10 +436,38 @@ impl Pool {
         ready.await.map_err(|_| format!("partition worker {i} did not restart"))
     }
 
+    /// How many times partition `i`'s worker was started.
+    pub fn generation(&self, i: usize) -> u64 {
+        self.0.slots.borrow().get(i).and_then(Option::as_ref).map_or(0, |s| s.generation)
+    }
+
+    /// Brings partition `i` back after its worker (of generation `failed`)
+    /// died: a new worker, its range ingested again (`reload`). Requests that
+    /// saw the same death share one recovery.
+    pub async fn recover(&self, i: usize, failed: u64, reload: Reload) -> Result<(), EngineError> {
+        let running = self.0.recovering.borrow().get(&i).cloned();
+        let recovery = match running {
+            Some(r) => r,
+            None if self.generation(i) != failed => return Ok(()),
+            None => {
+                let pool = self.clone();
+                let r = futures::FutureExt::shared(Box::pin(async move {
+                    pool.restart(i).await?;
+                    reload(i).await.map_err(|e| e.message)
+                }) as futures::future::LocalBoxFuture<'static, Result<(), String>>);
+                self.0.recovering.borrow_mut().insert(i, r.clone());
+                r
+            }
+        };
+        let outcome = recovery.await;
+        self.0.recovering.borrow_mut().remove(&i);
+        outcome.map_err(|e| EngineError::new(ErrorKind::Execution, format!("partition worker {i} could not be restarted: {e}")))
+    }
+
     pub fn terminate(&self) {
         for slot in self.0.slots.borrow_mut().iter_mut() {
             if let Some(slot) = slot.take() {
-                slot.worker.terminate();
+                slot.stop();
             }
         }
         for (_, (i, tx)) in self.0.pending.borrow_mut().drain() {
@@ -448,8 +508,11 @@ pub fn is_partition_worker() -> bool {
 /// (`reload`) and is asked again, once.
 pub struct PoolExecutor {
     pub pool: Pool,
-    pub reload: Rc<dyn Fn(usize) -> futures::future::LocalBoxFuture<'static, Result<(), EngineError>>>,
+    pub reload: Reload,
 }
+
+/// Ingests partition `i` again in its (new) worker.
+pub type Reload = Rc<dyn Fn(usize) -> futures::future::LocalBoxFuture<'static, Result<(), EngineError>>>;
 
 // SAFETY: wasm32 without the atomics feature has exactly one thread; the
 // engine's `Send + Sync` bounds cannot be exercised by another thread here.
@@ -478,10 +541,10 @@ impl PartitionExecutor for PoolExecutor {
                 let reload = reload.clone();
                 let msg = msg.clone();
                 async move {
+                    let generation = pool.generation(i);
                     let mut reply = pool.ask(i, &msg, None).await;
                     if matches!(&reply, Err(e) if e.message.starts_with(&format!("partition worker {i} stopped"))) {
-                        pool.restart(i).await.map_err(|e| EngineError::new(ErrorKind::Execution, e))?;
-                        reload(i).await?;
+                        pool.recover(i, generation, reload).await?;
                         reply = pool.ask(i, &msg, None).await;
                     }
                     match reply? {

@@ -40,6 +40,8 @@ struct State {
     results: HashMap<String, Kept>,
     /// The partition workers holding the loaded log.
     pool: Option<Pool>,
+    /// Requests still running, by id (for `Cancel`).
+    running: HashMap<u64, futures::future::AbortHandle>,
 }
 
 /// Installs the message handler and tells the app the worker is ready.
@@ -52,7 +54,17 @@ pub fn start() {
         let state = state.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match Envelope::<ToWorker>::decode(&text) {
-                Ok(req) => handle(state, req, attachment).await,
+                Ok(req) => {
+                    let id = req.id;
+                    let (abort, registration) = futures::future::AbortHandle::new_pair();
+                    state.borrow_mut().running.insert(id, abort);
+                    let run = futures::future::Abortable::new(handle(state.clone(), req, attachment), registration);
+                    let outcome = run.await;
+                    state.borrow_mut().running.remove(&id);
+                    if outcome.is_err() {
+                        post(id, plain_error("cancelled", "stopped at your request"));
+                    }
+                }
                 Err(message) => post(0, FromWorker::Error { kind: "protocol".into(), message, hint: None }),
             }
         });
@@ -163,6 +175,13 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
                 Err(reply) => post(id, reply),
             }
         }
+        ToWorker::Cancel { request } => {
+            let target = state.borrow_mut().running.remove(&request);
+            if let Some(abort) = &target {
+                abort.abort();
+            }
+            post(id, FromWorker::Cancelled { found: target.is_some() });
+        }
         ToWorker::Explore { request } => {
             let Some(session) = state.borrow().session.clone() else {
                 return post(id, plain_error("no_data", "no dataset is loaded yet"));
@@ -254,17 +273,20 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
         Ok(p) => p,
         Err(message) => return plain_error("internal", message),
     };
-    progress("parse", 0, Some(size));
+    progress(&format!("parse: {} workers", parts.len()), 0, Some(size));
     let ranges = Rc::new(ranges);
     let parts = Rc::new(parts);
-    // Phase 1 in every worker at once.
-    let done = Rc::new(std::cell::Cell::new(0u64));
+    // Phase 1 in every worker at once; progress as each finishes its range.
+    let done = Rc::new(std::cell::Cell::new((0u64, 0u64, 0usize)));
     let scans = (0..parts.len()).map(|i| {
         let (pool, ranges, parts, done) = (pool.clone(), ranges.clone(), parts.clone(), done.clone());
         async move {
             let summary = scan(&pool, &ranges, &parts, i).await?;
-            done.set(done.get() + summary.bytes);
-            post(id, FromWorker::Progress { stage: "parse".into(), bytes: done.get(), total_bytes: Some(size), rows: 0 });
+            let (bytes, rows, workers) = done.get();
+            let now = (bytes + summary.bytes, rows + summary.rows, workers + 1);
+            done.set(now);
+            let stage = format!("parse: {} of {} workers done", now.2, parts.len());
+            post(id, FromWorker::Progress { stage, bytes: now.0, total_bytes: Some(size), rows: now.1 });
             Ok::<_, EngineError>(summary)
         }
     });

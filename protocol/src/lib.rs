@@ -116,6 +116,12 @@ pub enum ToWorker {
     Export { key: String, format: ExportFormat },
     /// Forget a kept result (and its table, if it had one). Replies `Dropped`.
     Drop { key: String },
+    /// Stop request `request` (a load or a query): it replies `Error` with
+    /// kind `cancelled`, and this request replies `Cancelled` (`found`: it
+    /// was still running). A cancelled load stops its partition workers; a
+    /// query's partition workers finish their current step and the
+    /// coordinator ignores it.
+    Cancel { request: u64 },
     /// An event-explorer statistic over `events`. Replies `Explored`.
     Explore { request: explore::ExploreRequest },
     /// The input bytes of one row (its line), read again from the source (a
@@ -162,6 +168,8 @@ pub enum FromWorker {
     Ready,
     /// Progress of a long request.
     Progress { stage: String, bytes: u64, total_bytes: Option<u64>, rows: u64 },
+    /// The reply to `Cancel`.
+    Cancelled { found: bool },
     /// A dataset was ingested and registered as `events`.
     Loaded { summary: DatasetSummary },
     /// A `RunSql`/`RunAnalysis` result: the first page and the full row count;
