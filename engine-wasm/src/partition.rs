@@ -60,8 +60,10 @@ pub enum ToPartition {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum FromPartition {
     Ready,
-    Scanned { summary: ScanSummary },
-    Finished { conflicts: Vec<(String, Vec<TypeConflict>)>, rows: u64 },
+    /// `read_ms`: getting the range's bytes; `scan_ms`: phase 1.
+    Scanned { summary: ScanSummary, read_ms: f64, scan_ms: f64 },
+    /// `finish_ms`: phase 2 (Arrow batches).
+    Finished { conflicts: Vec<(String, Vec<TypeConflict>)>, rows: u64, finish_ms: f64 },
     /// The encoded cuts come as the attachment.
     Cut,
     Error { kind: String, message: String },
@@ -123,21 +125,25 @@ async fn handle_partition(
 ) -> Result<(FromPartition, Option<Vec<u8>>), EngineError> {
     match msg {
         ToPartition::Scan { index, partitions, start, end, size, source } => {
+            let started = now_ms();
             let (bytes, bytes_offset, at_eof) = read_range(&source, attachment, start, end, size)
                 .await
                 .map_err(|e| EngineError::new(ErrorKind::InvalidInput, format!("partition {index}: {e}")))?;
+            let read_ms = now_ms() - started;
             let input = RangeInput { bytes: &bytes, bytes_offset, range: (start, end), at_eof };
             let scan = scan_partition(input, &IngestOptions::default())?;
             drop(bytes);
             let summary = scan.summary();
+            let scan_ms = now_ms() - started - read_ms;
             let mut st = state.borrow_mut();
             st.index = index;
             st.partitions = partitions;
             st.scan = Some(scan);
             st.session = None;
-            Ok((FromPartition::Scanned { summary }, None))
+            Ok((FromPartition::Scanned { summary, read_ms, scan_ms }, None))
         }
         ToPartition::Finish { summaries } => {
+            let started = now_ms();
             let mut st = state.borrow_mut();
             let scan = st.scan.take().ok_or_else(|| internal("Finish before Scan"))?;
             let plan = plan_schema(&summaries, &IngestOptions::default())?;
@@ -146,7 +152,7 @@ async fn handle_partition(
             let rows = finished.batches.iter().map(|b| b.num_rows() as u64).sum();
             let session = Session::partition_worker(plan.schema.clone(), finished.batches, st.index, st.partitions)?;
             st.session = Some(Rc::new(session));
-            Ok((FromPartition::Finished { conflicts: finished.conflict_examples, rows }, None))
+            Ok((FromPartition::Finished { conflicts: finished.conflict_examples, rows, finish_ms: now_ms() - started }, None))
         }
         ToPartition::Cuts { request } => {
             let session = state.borrow().session.clone().ok_or_else(|| internal("a query before the data was loaded"))?;
@@ -154,6 +160,11 @@ async fn handle_partition(
             Ok((FromPartition::Cut, Some(bytes)))
         }
     }
+}
+
+fn now_ms() -> f64 {
+    let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+    scope.performance().map(|p| p.now()).unwrap_or_default()
 }
 
 /// How much more to read, at a time, to finish the line that straddles a range's end.

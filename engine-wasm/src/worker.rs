@@ -274,6 +274,7 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
         Err(message) => return plain_error("internal", message),
     };
     progress(&format!("parse: {} workers", parts.len()), 0, Some(size));
+    let scan_started = now_ms();
     let ranges = Rc::new(ranges);
     let parts = Rc::new(parts);
     // Phase 1 in every worker at once; progress as each finishes its range.
@@ -297,6 +298,7 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
             return error(e);
         }
     };
+    let scanned_at = now_ms();
     let plan = match plan_schema(&summaries, &IngestOptions::default()) {
         Ok(p) => p,
         Err(e) => {
@@ -313,6 +315,13 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
             return error(e);
         }
     };
+    log(&format!(
+        "glint: {size} bytes over {} partition workers: ready to scan after {:.0} ms, scanned after {:.0} ms, batches built after {:.0} ms",
+        parts.len(),
+        scan_started - started,
+        scanned_at - started,
+        now_ms() - started
+    ));
     let report = merge_reports(&plan, &summaries[..], finished.iter(), &IngestOptions::default());
     let fields = plan.field_infos();
     let reload = {
@@ -366,7 +375,13 @@ async fn scan(pool: &Pool, ranges: &Ranges, parts: &[std::ops::Range<u64>], i: u
     };
     let msg = ToPartition::Scan { index: i, partitions: parts.len(), start: r.start, end: r.end, size, source };
     match pool.ask(i, &msg, attachment.as_ref()).await? {
-        (FromPartition::Scanned { summary }, _) => Ok(summary),
+        (FromPartition::Scanned { summary, read_ms, scan_ms }, _) => {
+            log(&format!(
+                "glint: partition {i}: {} bytes read in {read_ms:.0} ms, scanned ({} rows) in {scan_ms:.0} ms",
+                summary.bytes, summary.rows
+            ));
+            Ok(summary)
+        }
         _ => Err(EngineError::new(glint_engine::ErrorKind::Internal, format!("partition worker {i} answered Scan wrongly"))),
     }
 }
@@ -378,7 +393,10 @@ async fn finish(
     i: usize,
 ) -> Result<Vec<(String, Vec<glint_protocol::TypeConflict>)>, EngineError> {
     match pool.ask(i, &ToPartition::Finish { summaries: summaries.to_vec() }, None).await? {
-        (FromPartition::Finished { conflicts, .. }, _) => Ok(conflicts),
+        (FromPartition::Finished { conflicts, finish_ms, .. }, _) => {
+            log(&format!("glint: partition {i}: Arrow batches built in {finish_ms:.0} ms"));
+            Ok(conflicts)
+        }
         _ => Err(EngineError::new(glint_engine::ErrorKind::Internal, format!("partition worker {i} answered Finish wrongly"))),
     }
 }
@@ -437,6 +455,11 @@ async fn probe_ranges(url: &str) -> Option<u64> {
     let body = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
     let head = Uint8Array::new(&body).to_vec();
     if is_gzip(&head) { None } else { Some(total) }
+}
+
+/// A line in the browser's console (timings for whoever looks at devtools).
+fn log(text: &str) {
+    web_sys::console::log_1(&JsValue::from_str(text));
 }
 
 fn hardware_concurrency() -> usize {
