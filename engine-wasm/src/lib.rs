@@ -16,4 +16,5 @@
 
 pub mod partition;
 pub mod source;
+pub mod stream_split;
 pub mod worker;

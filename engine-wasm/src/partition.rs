@@ -35,6 +35,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent, Response, Url, Worker, WorkerGlobalScope};
 
 use crate::source::js_text;
+use crate::worker::split_message;
 
 /// Where a partition worker reads its range.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,7 +92,7 @@ pub fn start_partition() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(RefCell::new(PartitionState::default()));
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let (text, attachment) = split(&ev.data());
+        let (text, attachment) = split_message(&ev.data());
         let state = state.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match serde_json::from_str::<Msg<ToPartition>>(&text) {
@@ -248,12 +249,6 @@ pub async fn fetch_range(url: &str, a: u64, b: u64) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-fn split(data: &JsValue) -> (String, Option<JsValue>) {
-    let text = Reflect::get(data, &TEXT_FIELD.into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
-    let attachment = Reflect::get(data, &ATTACHMENT_FIELD.into()).ok().filter(|a| !a.is_undefined() && !a.is_null());
-    (text, attachment)
-}
-
 /// Posts `{text, attachment}`; `bytes` travel as a transferred buffer.
 fn post<T: Serialize>(target: &JsValue, id: u64, body: &T, bytes: Option<Vec<u8>>) {
     let text = serde_json::to_string(&Msg { id, body }).expect("messages serialize");
@@ -365,7 +360,7 @@ impl Pool {
         let inner = Rc::downgrade(&self.0);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(inner) = inner.upgrade() else { return };
-            let (text, attachment) = split(&ev.data());
+            let (text, attachment) = split_message(&ev.data());
             let msg: Msg<FromPartition> = match serde_json::from_str(&text) {
                 Ok(m) => m,
                 Err(_) => return,

@@ -28,22 +28,41 @@ fn too_large(what: &str, bytes: u64) -> String {
 /// Progress callback: `(stage, bytes_so_far, total)`.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&str, u64, Option<u64>);
 
-/// Downloads `url` (following the browser's rules for CORS and
-/// Content-Encoding) and gunzips it if needed; `true` when it was gzip.
-pub async fn fetch_bytes(url: &str, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
+/// A GET of `url` that answered 2xx (the body not read yet).
+pub async fn open_get(url: &str) -> Result<Response, String> {
     let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
     let resp = JsFuture::from(scope.fetch_with_str(url)).await.map_err(|e| format!("fetching {url} failed: {}", js_text(&e)))?;
     let resp: Response = resp.dyn_into().map_err(|_| "fetch did not return a Response".to_string())?;
     if !resp.ok() {
         return Err(format!("fetching {url} failed: HTTP {} {}", resp.status(), resp.status_text()));
     }
-    let total = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    Ok(resp)
+}
+
+/// A response's whole body (one worker's limit applies), gunzipped if needed; `true` when it was gzip.
+pub async fn response_bytes(resp: Response, url: &str, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
+    let total = content_length(&resp);
     if let Some(total) = total.filter(|t| *t > MAX_BROWSER_BYTES) {
         return Err(too_large(url, total));
     }
     let body = resp.body().ok_or_else(|| format!("{url}: the response has no body"))?;
     let bytes = read_stream(&body, "download", total, progress).await.map_err(|e| format!("reading {url} failed: {e}"))?;
     gunzip_if_needed(bytes, progress).await.map_err(|e| format!("{url}: {e}"))
+}
+
+/// The announced body length (`Content-Length`), if any.
+pub fn content_length(resp: &Response) -> Option<u64> {
+    resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The next chunk of a body, `None` at its end.
+pub async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Vec<u8>>, String> {
+    let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_text(&e))?;
+    if Reflect::get(&chunk, &"done".into()).map(|v| v.is_truthy()).unwrap_or(true) {
+        return Ok(None);
+    }
+    let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_text(&e))?;
+    Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
 }
 
 /// Reads a dropped/picked `File` and gunzips it if needed; `true` when it was gzip.
@@ -59,11 +78,11 @@ pub async fn file_bytes(file: &File, progress: ProgressFn<'_>) -> Result<(Vec<u8
 }
 
 /// gzip's magic number.
-fn is_gzip(bytes: &[u8]) -> bool {
+pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
+pub async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
     if !is_gzip(&bytes) {
         return Ok((bytes, false));
     }

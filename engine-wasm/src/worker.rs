@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use crate::partition::{FromPartition, Pool, PoolExecutor, RangeSource, ToPartition};
-use crate::source::{MAX_BROWSER_BYTES, RawSource, fetch_bytes, file_bytes, raw_line};
+use crate::source::{MAX_BROWSER_BYTES, RawSource, content_length, file_bytes, open_get, raw_line, response_bytes};
 
 /// Most rows one `RunSql`/`FetchRows` reply may carry.
 pub const MAX_PAGE_ROWS: usize = 50_000;
@@ -75,7 +75,7 @@ pub fn start() {
 }
 
 /// A message is either JSON text or `{text, attachment}`.
-fn split_message(data: &JsValue) -> (String, Option<JsValue>) {
+pub(crate) fn split_message(data: &JsValue) -> (String, Option<JsValue>) {
     if let Some(text) = data.as_string() {
         return (text, None);
     }
@@ -227,6 +227,13 @@ enum Ranges {
     Direct { size: u64, source: RangeSource, file: Option<File> },
     /// The coordinator read (and gunzipped) everything; each gets a copy of its range.
     Copied { bytes: Rc<Vec<u8>> },
+    /// A download without Range support, split while it arrives
+    /// ([`crate::stream_split`]): partition i's piece comes through `pieces[i]`.
+    Streamed {
+        size: u64,
+        response: RefCell<Option<web_sys::Response>>,
+        pieces: RefCell<Vec<Option<futures::channel::oneshot::Receiver<crate::stream_split::Piece>>>>,
+    },
 }
 
 /// Input below this many bytes per partition worker is not split further.
@@ -254,6 +261,7 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
     let size = match &ranges {
         Ranges::Direct { size, .. } => *size,
         Ranges::Copied { bytes } => bytes.len() as u64,
+        Ranges::Streamed { size, .. } => *size,
     };
     let wanted = workers.map(|w| w as usize).unwrap_or_else(hardware_concurrency).clamp(1, MAX_WORKERS);
     let n = wanted.min(size.div_ceil(MIN_PARTITION_BYTES).max(1) as usize);
@@ -291,7 +299,25 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
             Ok::<_, EngineError>(summary)
         }
     });
-    let summaries: Vec<ScanSummary> = match futures::future::try_join_all(scans).await {
+    // A download without ranges is split while it arrives, beside the scans.
+    let download = async {
+        let Ranges::Streamed { response, pieces, size } = &*ranges else { return Ok(()) };
+        let Some(response) = response.borrow_mut().take() else { return Ok(()) };
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..parts.len()).map(|_| futures::channel::oneshot::channel()).unzip();
+        *pieces.borrow_mut() = receivers.into_iter().map(Some).collect();
+        let senders = senders.into_iter().map(Some).collect();
+        let total = *size;
+        crate::stream_split::split_download(response, parts.to_vec(), total, senders, &mut |bytes| {
+            post(id, FromWorker::Progress { stage: "download".into(), bytes, total_bytes: Some(total), rows: 0 })
+        })
+        .await
+    };
+    let (downloaded, scanned) = futures::join!(download, futures::future::try_join_all(scans));
+    if let Err(message) = downloaded {
+        pool.terminate();
+        return plain_error("source", message);
+    }
+    let summaries: Vec<ScanSummary> = match scanned {
         Ok(s) => s,
         Err(e) => {
             pool.terminate();
@@ -360,8 +386,22 @@ async fn load(state: &Rc<RefCell<State>>, id: u64, name: &str, input: Input, wor
 /// Phase 1 of partition `i` in its worker.
 async fn scan(pool: &Pool, ranges: &Ranges, parts: &[std::ops::Range<u64>], i: usize) -> Result<ScanSummary, EngineError> {
     let r = &parts[i];
+    let (mut start, mut end) = (r.start, r.end);
     let (source, size, attachment) = match ranges {
         Ranges::Direct { size, source, file } => (source.clone(), *size, file.clone().map(JsValue::from)),
+        Ranges::Streamed { pieces, .. } => {
+            let receiver = pieces.borrow_mut().get_mut(i).and_then(Option::take);
+            let gone = || {
+                EngineError::new(
+                    glint_engine::ErrorKind::Execution,
+                    format!("partition {i} cannot be read again: its server does not answer Range requests; load the log again"),
+                )
+            };
+            let piece = receiver.ok_or_else(gone)?.await.map_err(|_| gone())?;
+            (start, end) = (piece.start, piece.end);
+            let copy = Uint8Array::from(piece.bytes.as_slice());
+            (RangeSource::Bytes { bytes_offset: piece.bytes_offset }, piece.size, Some(copy.buffer().into()))
+        }
         Ranges::Copied { bytes } => {
             let from = r.start.saturating_sub(1) as usize;
             let end = r.end as usize;
@@ -373,7 +413,7 @@ async fn scan(pool: &Pool, ranges: &Ranges, parts: &[std::ops::Range<u64>], i: u
             (RangeSource::Bytes { bytes_offset: from as u64 }, bytes.len() as u64, Some(copy.buffer().into()))
         }
     };
-    let msg = ToPartition::Scan { index: i, partitions: parts.len(), start: r.start, end: r.end, size, source };
+    let msg = ToPartition::Scan { index: i, partitions: parts.len(), start, end, size, source };
     match pool.ask(i, &msg, attachment.as_ref()).await? {
         (FromPartition::Scanned { summary, read_ms, scan_ms }, _) => {
             log(&format!(
@@ -425,9 +465,20 @@ async fn prepare(input: &Input, progress: &mut dyn FnMut(&str, u64, Option<u64>)
                 let ranges = Ranges::Direct { size, source: RangeSource::Url { url: absolute }, file: None };
                 return Ok((ranges, RawSource::Url(url.clone())));
             }
-            let (bytes, gz) = fetch_bytes(url, progress).await?;
-            let raw = if gz { RawSource::Compressed } else { RawSource::Url(url.clone()) };
-            Ok((Ranges::Copied { bytes: Rc::new(bytes) }, raw))
+            let response = open_get(url).await?;
+            let encoded = response.headers().get("content-encoding").ok().flatten().is_some_and(|e| e != "identity");
+            match content_length(&response) {
+                // The announced length is the body's: split it while it downloads.
+                Some(size) if !encoded && !url.ends_with(".gz") => {
+                    let streamed = Ranges::Streamed { size, response: RefCell::new(Some(response)), pieces: RefCell::new(Vec::new()) };
+                    Ok((streamed, RawSource::Url(url.clone())))
+                }
+                _ => {
+                    let (bytes, gz) = response_bytes(response, url, progress).await?;
+                    let raw = if gz { RawSource::Compressed } else { RawSource::Url(url.clone()) };
+                    Ok((Ranges::Copied { bytes: Rc::new(bytes) }, raw))
+                }
+            }
         }
     }
 }

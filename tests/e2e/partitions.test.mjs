@@ -1,6 +1,7 @@
 // Partition workers: the page's engine worker coordinates N partition workers
 // (`?workers=N`). A generated log (~36 MB, so 3 workers each get ≥ 4 MiB) is
-// loaded by URL (each worker fetches its own HTTP Range), dropped as a file
+// loaded by URL (each worker fetches its own HTTP Range), by URL from a
+// server without Range support (split while it downloads), dropped as a file
 // (each worker reads its own Blob.slice) and dropped gzipped (read once,
 // split); every way must give the native engine's answers to the benchmark
 // queries. Also: a load can be cancelled, and a partition worker that dies
@@ -9,6 +10,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { createServer } from 'node:http';
 import { mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ describe('Glint partition workers', () => {
   let base;
   let dir;
   let log;
+  let logSize;
   const problems = [];
   const bin = requiredEnv('GLINT_SERVER_BIN');
 
@@ -38,7 +42,9 @@ describe('Glint partition workers', () => {
     for (const name of await readdir(dist)) await symlink(join(dist, name), join(dir, name));
     log = join(dir, 'log.ndjson');
     await run(bin, ['sample', '--out', log, '--users', '4000']);
-    await writeFile(join(dir, 'log.ndjson.gz'), gzipSync(await readFile(log)));
+    const bytes = await readFile(log);
+    logSize = bytes.length;
+    await writeFile(join(dir, 'log.ndjson.gz'), gzipSync(bytes));
     server = startServer(bin, dir);
     base = await server.url;
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -95,6 +101,25 @@ describe('Glint partition workers', () => {
       assert.deepEqual(problems, []);
     } finally {
       await screenshot(page, 'partitions-url');
+    }
+  });
+
+  it('splits a download from a server without Range support while it arrives', async () => {
+    // A plain file server that ignores Range (answers 200 with the whole body), on another port.
+    const plain = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': String(logSize), 'access-control-allow-origin': '*' });
+      createReadStream(log).pipe(res);
+    });
+    await new Promise((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${plain.address().port}/log.ndjson`;
+    try {
+      const page = await newPage();
+      await page.fill('#url-input', url);
+      await page.click('#load-url');
+      await checkLoaded(page, url);
+      assert.deepEqual(problems, []);
+    } finally {
+      plain.close();
     }
   });
 
