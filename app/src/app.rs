@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
         explore: crate::explorer::ExploreState::default(),
         loading: StoredValue::new(None),
         running: StoredValue::new(None),
+        on_server: RwSignal::new(crate::browser::query_param("server").is_some_and(|v| v == "1")),
     };
     provide_context(ctx);
     let engine_error = RwSignal::new(None::<String>);
@@ -269,6 +270,15 @@ fn TopBar() -> impl IntoView {
                 on:click=move |_| { ctx.exploring.set(false); ctx.dashboard.update(|d| *d = !*d); }>{move || if ctx.dashboard.get() && !ctx.exploring.get() { "Notebook" } else { "Dashboard" }}</button>
             <button type="button" id="run-all" class="top-btn primary" disabled=move || busy.get()
                 on:click=move |_| ctx.run_all()>{move || if busy.get() { "Running…" } else { "▶ Run all" }}</button>
+            <label class="top-btn" title="Run SQL and analysis cells as a job on the server that served this page (the same engine, the same answers)">
+                <input type="checkbox" id="run-on-server" prop:checked=move || ctx.on_server.get()
+                    on:change=move |ev| {
+                        let on = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked());
+                        ctx.on_server.set(on);
+                        ctx.say(if on { "Cells now run on the server: ▶ Run all to run the notebook there." } else { "Cells now run in this browser." });
+                    } />
+                " Run on server"
+            </label>
             <button type="button" id="new-notebook" class="top-btn" title="Start from the starter notebook"
                 on:click=move |_| ctx.replace_notebook(Notebook::parse(STARTER).unwrap_or_default())>"New"</button>
             <label class="top-btn" title="Open a notebook file (.md)">

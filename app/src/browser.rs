@@ -109,6 +109,13 @@ pub fn workers_param() -> Option<u32> {
     search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("workers=")?.parse().ok())
 }
 
+/// The value of `name=` in the page's query string.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let prefix = format!("{name}=");
+    search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix(prefix.as_str()).map(str::to_owned))
+}
+
 /// The page's URL without its fragment.
 pub fn page_url() -> String {
     let Some(location) = web_sys::window().map(|w| w.location()) else {

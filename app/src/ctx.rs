@@ -74,6 +74,9 @@ pub struct Ctx {
     /// The running load's and the running cell's request ids (for Cancel).
     pub loading: StoredValue<Option<u64>>,
     pub running: StoredValue<Option<u64>>,
+    /// "Run on server": SQL and analysis cells run as a job on the worker
+    /// server (see [`crate::server`]); charts, paging and exports stay here.
+    pub on_server: RwSignal<bool>,
 }
 
 impl Ctx {
@@ -91,11 +94,18 @@ impl Ctx {
 
     /// Sends the next queued cell's request, if the engine is idle.
     pub fn pump(self) {
-        if !self.load.with_untracked(|l| matches!(l, LoadState::Loaded(_))) {
+        if !self.load.with_untracked(LoadState::runnable) {
             return;
         }
         let next = self.nb.with_untracked(|nb| self.runner.try_update(|r| r.next(nb))).flatten();
         let Some((id, request)) = next else { return };
+        if self.on_server.get_untracked() && matches!(request, ToWorker::RunSql { .. } | ToWorker::RunAnalysis { .. }) {
+            crate::server::cell(self, id, move |outcome| {
+                self.nb.with_untracked(|nb| self.runner.update(|r| r.finish(nb, id, outcome)));
+                self.pump();
+            });
+            return;
+        }
         let sent = self.engine.with_value(|engine| match engine {
             Some(engine) => {
                 let request_id = engine.request(request, |_| {}, move |reply| {
@@ -349,8 +359,51 @@ impl Ctx {
         });
     }
 
-    /// Loads a dataset; when it is in, runs the notebook.
+    /// Loads a dataset; when it is in, runs the notebook. A log larger than
+    /// the browser budget ([`browser_budget`]) is not loaded here: a URL's
+    /// notebook runs on the server instead; a dropped file is refused.
     pub fn load_source(self, source: Source, file: Option<web_sys::File>) {
+        let budget = browser_budget();
+        if let (Source::File(name), Some(file)) = (&source, &file) {
+            let size = file.size() as u64;
+            if size > budget {
+                self.load.set(LoadState::Failed {
+                    source: name.clone(),
+                    error: RequestError::new(
+                        "too_large",
+                        format!(
+                            "{name} is {}, more than this browser's budget of {}; loading it here could crash the tab. Put it where the server can read it (a URL, S3, or its data directory), load it from there, and the notebook runs on the server.",
+                            crate::format::bytes(size),
+                            crate::format::bytes(budget)
+                        ),
+                    ),
+                });
+                return;
+            }
+        }
+        if let Source::Url(url) = &source {
+            let url = url.clone();
+            leptos::task::spawn_local(async move {
+                match crate::server::remote_size(&url).await {
+                    Some(bytes) if bytes > budget => self.offload(source, bytes, budget),
+                    _ => self.load_here(source, None),
+                }
+            });
+            return;
+        }
+        self.load_here(source, file)
+    }
+
+    /// A log too large for the browser: the notebook runs on the server.
+    fn offload(self, source: Source, bytes: u64, budget: u64) {
+        self.source.set(source.clone());
+        self.runner.update(Runner::reset);
+        self.load.set(LoadState::OnServer { source: source.label(), bytes, budget });
+        self.on_server.set(true);
+        self.run_all();
+    }
+
+    fn load_here(self, source: Source, file: Option<web_sys::File>) {
         let workers = browser::workers_param();
         let (request, attachment) = match (&source, file) {
             (Source::File(name), Some(file)) => {
@@ -422,6 +475,13 @@ pub const FUNNEL_TEMPLATE: &str = "step: Product Viewed\nstep: Added to Cart\nst
 pub const RETENTION_TEMPLATE: &str = "cohort: Page Viewed\nreturn: Order Completed\nperiod: day\nperiods: 7";
 
 /// A new, empty cell of `kind` for position `index`.
+/// The largest log loaded into this browser, in bytes: `?budget=MB` in the
+/// page URL, else 1.5 GiB (a 1 GB log peaks at about 5.4 GiB over Chromium's
+/// processes; see BENCHMARKS.md).
+pub fn browser_budget() -> u64 {
+    browser::query_param("budget").and_then(|v| v.parse::<u64>().ok()).map_or(1536 << 20, |mb| mb << 20)
+}
+
 pub fn new_cell(nb: &Notebook, kind: CellKind, index: usize) -> Cell {
     match kind {
         CellKind::Markdown => Cell::new_markdown("Notes in *Markdown*."),

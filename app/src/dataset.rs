@@ -40,6 +40,17 @@ pub fn DatasetPanel(load: Signal<LoadState>) -> impl IntoView {
         }
         .into_any(),
         LoadState::Loaded(summary) => view! { <Summary summary=*summary /> }.into_any(),
+        LoadState::OnServer { source, bytes, budget } => view! {
+            <section class="card" id="on-server">
+                <h2>"Dataset"</h2>
+                <p><code>{source}</code></p>
+                <p class="notice-text">{format!(
+                    "This log is {}, more than this browser's budget of {}: it stays on the server, and the notebook runs there (same engine, same answers). The explorer needs the log in the browser.",
+                    crate::format::bytes(bytes), crate::format::bytes(budget)
+                )}</p>
+            </section>
+        }
+        .into_any(),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod panic_report;
 pub mod parquet;
 pub mod results;
 pub mod run;
+pub mod server;
 pub mod state;
 pub mod worker;
 

@@ -21,6 +21,13 @@ pub enum LoadState {
         progress: Progress,
     },
     Loaded(Box<DatasetSummary>),
+    /// The log is larger than the browser budget: it is not loaded here and
+    /// cells run on the server (see [`crate::server`]).
+    OnServer {
+        source: String,
+        bytes: u64,
+        budget: u64,
+    },
     Failed {
         source: String,
         error: RequestError,
@@ -67,7 +74,12 @@ impl LoadState {
 
     /// Whether a query can run now (the load is over, for better or worse).
     pub fn settled(&self) -> bool {
-        matches!(self, LoadState::Loaded(_) | LoadState::Failed { .. })
+        matches!(self, LoadState::Loaded(_) | LoadState::OnServer { .. } | LoadState::Failed { .. })
+    }
+
+    /// Whether cells can run (here, or on the server for a log too large for the browser).
+    pub fn runnable(&self) -> bool {
+        matches!(self, LoadState::Loaded(_) | LoadState::OnServer { .. })
     }
 }
 

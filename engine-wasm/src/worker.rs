@@ -137,13 +137,28 @@ async fn handle(state: Rc<RefCell<State>>, req: Envelope<ToWorker>, attachment: 
             post(id, reply);
         }
         ToWorker::RunSql { key, table, sql, params, page_rows } => {
-            let reply = run_sql(&state, key, table, &sql, &params, page_rows).await;
+            let reply = run_cell(&state, "sql", key, table, &sql, &params, page_rows).await;
             post(id, reply);
         }
         ToWorker::RunAnalysis { kind, key, table, spec, page_rows } => {
-            let reply = match kind.as_str() {
-                "ab" => run_ab(&state, key, table, &spec, page_rows).await,
-                other => run_kpi(&state, other, key, table, &spec, page_rows).await,
+            let reply = run_cell(&state, &kind, key, table, &spec, &[], page_rows).await;
+            post(id, reply);
+        }
+        ToWorker::KeepResult { key, elapsed_ms, notes, alert, page_rows } => {
+            let Some(buffer) = attachment else {
+                return post(id, plain_error("protocol", "a KeepResult request came without its Arrow IPC stream"));
+            };
+            let bytes = Uint8Array::new(&buffer).to_vec();
+            let reply = match glint_engine::table::from_arrow_ipc_stream(&bytes) {
+                Ok(out) => {
+                    // A result from elsewhere replaces this key's result and its table.
+                    let session = state.borrow().session.clone();
+                    if let (Some(Kept { table: Some(old), .. }), Some(session)) = (state.borrow_mut().results.remove(&key), &session) {
+                        let _ = session.deregister_result(&old);
+                    }
+                    keep(&state, None, key, None, out, elapsed_ms, notes, alert, page_rows)
+                }
+                Err(e) => error(e),
             };
             post(id, reply);
         }
@@ -518,11 +533,13 @@ fn hardware_concurrency() -> usize {
     (scope.navigator().hardware_concurrency() as usize).max(1)
 }
 
-async fn run_sql(
+/// Runs one cell (`kind`: `sql` or an analysis word) and keeps its result.
+async fn run_cell(
     state: &Rc<RefCell<State>>,
+    kind: &str,
     key: String,
     table: Option<String>,
-    sql: &str,
+    body: &str,
     params: &[(String, serde_json::Value)],
     page_rows: usize,
 ) -> FromWorker {
@@ -530,62 +547,8 @@ async fn run_sql(
         return plain_error("no_data", "no dataset is loaded yet");
     };
     let started = now_ms();
-    match session.sql_with_params(sql, params).await {
-        Ok(out) => keep(state, &session, key, table, out, now_ms() - started, Vec::new(), None, page_rows),
-        Err(e) => error(e),
-    }
-}
-
-async fn run_ab(state: &Rc<RefCell<State>>, key: String, table: Option<String>, spec: &str, page_rows: usize) -> FromWorker {
-    let Some(session) = state.borrow().session.clone() else {
-        return plain_error("no_data", "no dataset is loaded yet");
-    };
-    let started = now_ms();
-    let spec = match glint_engine::ab::AbSpec::parse(spec) {
-        Ok(spec) => spec,
-        Err(e) => return error(e),
-    };
-    match glint_engine::ab::run(&session, &spec).await {
-        Ok(report) => {
-            let srm = &report.srm;
-            let alert = srm.flagged.then(|| {
-                let arms: Vec<String> = srm
-                    .arms
-                    .iter()
-                    .zip(&srm.observed)
-                    .zip(&srm.expected)
-                    .map(|((arm, o), e)| format!("{arm} {o} (expected {e:.0})"))
-                    .collect();
-                format!(
-                    "Sample ratio mismatch: {} units; p = {:.2e} < {}. The assignment or the logging is broken for some units: do not trust the lifts until this is explained.",
-                    arms.join(", "),
-                    srm.p_value,
-                    srm.threshold
-                )
-            });
-            keep(state, &session, key, table, report.table, now_ms() - started, report.warnings, alert, page_rows)
-        }
-        Err(e) => error(e),
-    }
-}
-
-async fn run_kpi(
-    state: &Rc<RefCell<State>>,
-    kind: &str,
-    key: String,
-    table: Option<String>,
-    spec: &str,
-    page_rows: usize,
-) -> FromWorker {
-    let Some(kind) = glint_engine::kpi::KpiKind::from_word(kind) else {
-        return plain_error("protocol", format!("`{kind}` is not an analysis this engine knows (ab, trend, funnel, retention)"));
-    };
-    let Some(session) = state.borrow().session.clone() else {
-        return plain_error("no_data", "no dataset is loaded yet");
-    };
-    let started = now_ms();
-    match glint_engine::kpi::run(&session, kind, spec).await {
-        Ok(report) => keep(state, &session, key, table, report.table, now_ms() - started, report.notes, None, page_rows),
+    match glint_engine::cell::run(&session, kind, body, params).await {
+        Ok(out) => keep(state, Some(&session), key, table, out.table, now_ms() - started, out.notes, out.alert, page_rows),
         Err(e) => error(e),
     }
 }
@@ -594,7 +557,7 @@ async fn run_kpi(
 #[allow(clippy::too_many_arguments)]
 fn keep(
     state: &Rc<RefCell<State>>,
-    session: &Session,
+    session: Option<&Session>,
     key: String,
     table: Option<String>,
     out: QueryOutput,
@@ -605,12 +568,12 @@ fn keep(
 ) -> FromWorker {
     let mut st = state.borrow_mut();
     // A renamed cell's old table goes away.
-    if let Some(Kept { table: Some(old), .. }) = st.results.get(&key) {
+    if let (Some(Kept { table: Some(old), .. }), Some(session)) = (st.results.get(&key), session) {
         if Some(old) != table.as_ref() {
             let _ = session.deregister_result(old);
         }
     }
-    if let Some(name) = &table {
+    if let (Some(name), Some(session)) = (&table, session) {
         if let Err(e) = session.register_result(name, &out) {
             return error(e);
         }

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod ab;
+pub mod cell;
 pub mod distributed;
 pub mod error;
 pub mod explore;

@@ -27,11 +27,15 @@ pub const EVENTS_TABLE: &str = "events";
 pub struct SessionOptions {
     /// DataFusion's execution parallelism. 1 needs no async runtime.
     pub target_partitions: usize,
+    /// The most memory a query's operators may hold (sorts, joins,
+    /// aggregates) beyond the loaded batches, in bytes; a query that needs
+    /// more fails with [`ErrorKind::ResourcesExhausted`]. `None`: unlimited.
+    pub memory_limit: Option<usize>,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { target_partitions: 1 }
+        SessionOptions { target_partitions: 1, memory_limit: None }
     }
 }
 
@@ -70,7 +74,15 @@ impl Session {
     /// (rows keep their input order).
     pub fn new(dataset: &Dataset, opts: &SessionOptions) -> Result<Session> {
         let target = opts.target_partitions.max(1);
-        let ctx = SessionContext::new_with_config(config(target));
+        let ctx = match opts.memory_limit {
+            None => SessionContext::new_with_config(config(target)),
+            Some(limit) => {
+                let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                    .with_memory_limit(limit, 1.0)
+                    .build_arc()?;
+                SessionContext::new_with_config_rt(config(target), runtime)
+            }
+        };
         let partitions = if target == 1 {
             vec![dataset.partitions.iter().flatten().cloned().collect()]
         } else {

@@ -117,6 +117,27 @@ pub fn page(out: &QueryOutput, offset: usize, limit: usize) -> Result<TableData>
     Ok(data)
 }
 
+/// The result as an Arrow IPC stream (what the worker server's job API sends).
+pub fn to_arrow_ipc_stream(out: &QueryOutput) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut buf, &out.schema)?;
+        for b in &out.batches {
+            w.write(b)?;
+        }
+        w.finish()?;
+    }
+    Ok(buf)
+}
+
+/// A result read back from an Arrow IPC stream ([`to_arrow_ipc_stream`]).
+pub fn from_arrow_ipc_stream(bytes: &[u8]) -> Result<QueryOutput> {
+    let reader = arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None)?;
+    let schema = reader.schema();
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(QueryOutput { schema, batches })
+}
+
 /// The result as an Arrow IPC file (`.arrow`), readable by pandas/polars/DuckDB.
 pub fn to_arrow_ipc(out: &QueryOutput) -> Result<Vec<u8>> {
     let mut buf = Vec::new();

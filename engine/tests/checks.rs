@@ -86,7 +86,7 @@ fn run_sql(data: &glint_engine::ingest::Dataset, sql: &str, partitions: usize, w
     let session = if workers {
         glint_engine::distributed::InProcess::coordinator(data).unwrap()
     } else {
-        Session::new(data, &SessionOptions { target_partitions: engine_partitions(partitions) }).unwrap()
+        Session::new(data, &SessionOptions { target_partitions: engine_partitions(partitions), ..Default::default() }).unwrap()
     };
     show(block_on_engine(session.sql(sql)))
 }

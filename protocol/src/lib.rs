@@ -25,7 +25,7 @@ pub use table::{ColumnInfo, TableData};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of a message type.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// A message with its protocol version and a request id (replies carry the id
 /// of the request they answer).
@@ -108,6 +108,20 @@ pub enum ToWorker {
         key: String,
         table: Option<String>,
         spec: String,
+        page_rows: usize,
+    },
+    /// Keep a result computed elsewhere (a worker-server job's cell): the
+    /// Arrow IPC stream attached becomes the result under `key`, for paging,
+    /// charts and export exactly like a `RunSql` result (it does not become
+    /// a table: the server's session holds those). Replies `SqlResult` with
+    /// `elapsed_ms`, `notes` and `alert` as given.
+    KeepResult {
+        key: String,
+        elapsed_ms: f64,
+        #[serde(default)]
+        notes: Vec<String>,
+        #[serde(default)]
+        alert: Option<String>,
         page_rows: usize,
     },
     /// Rows of a kept result. Replies `Rows`.

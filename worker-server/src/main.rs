@@ -4,13 +4,21 @@
 //! ```text
 //! worker-server query PATH --sql "SQL" [--partitions N] [--format table|csv|json]
 //! worker-server sample --out PATH [--users N] [--days N] [--seed N]
-//! worker-server serve [--dist DIR] [--host H] [--port P]
+//! worker-server run NOTEBOOK.md --source sample|PATH|URL [--param NAME=VALUE]... --out DIR [--format csv|json|parquet] [--partitions N]
+//! worker-server serve [--config FILE] [--dist DIR] [--host H] [--port P] [--data-dir DIR] [--share-db FILE]
 //! ```
 
+mod api;
+mod config;
+mod jobs;
 mod load;
+mod plan;
 mod query;
+mod run;
 mod sample;
 mod serve;
+mod share;
+mod sources;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +37,8 @@ enum Command {
     Sample(sample::SampleArgs),
     /// Serve the app and the built-in sample dataset over HTTP.
     Serve(serve::ServeArgs),
+    /// Run a notebook top to bottom over a log; each cell's result becomes a file.
+    Run(run::RunArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Command::Query(args) => query::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -81,7 +81,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
     drop(bytes);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(args.partitions).enable_all().build()?;
     let session_started = Instant::now();
-    let session = Session::new(&dataset, &SessionOptions { target_partitions: args.partitions })?;
+    let session = Session::new(&dataset, &SessionOptions { target_partitions: args.partitions, ..Default::default() })?;
     let session_time = session_started.elapsed();
     let mut queries = Vec::with_capacity(args.sql.len());
     for sql in &args.sql {

@@ -1,6 +1,7 @@
 //! `worker-server serve`: serves the built app (`dist/`, precompressed files
 //! preferred) and the built-in sample dataset at `/api/sample.ndjson`
-//! (with HTTP Range support: one `bytes=a-b`, `a-` or `-n` range per request).
+//! (with HTTP Range support: one `bytes=a-b`, `a-` or `-n` range per request),
+//! and the job API (`api.rs`) whose jobs run on a separate engine runtime.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -16,32 +18,97 @@ use glint_engine::sample::{SampleSpec, generate};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::api::{self, Api};
+use crate::config::Config;
+use crate::jobs::Jobs;
+use crate::share::{self, Shares};
+
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The app built by `cargo xtask build`.
-    #[arg(long, default_value = "dist")]
-    dist: PathBuf,
-    #[arg(long, default_value = "127.0.0.1")]
-    host: String,
-    /// 0 picks a free port (printed).
-    #[arg(long, default_value_t = 8080)]
-    port: u16,
+    /// Settings file (TOML; see `config.rs` or README "Worker server"); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The app built by `cargo xtask build` [default: dist].
+    #[arg(long)]
+    dist: Option<PathBuf>,
+    /// [default: 127.0.0.1]; any other address requires a token (env GLINT_TOKEN or the config).
+    #[arg(long)]
+    host: Option<String>,
+    /// 0 picks a free port (printed) [default: 8080].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Jobs may read files inside this directory (`source: "path/in/dir.ndjson"`).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The SQLite file that keeps short share links [default: glint-shares.sqlite].
+    #[arg(long)]
+    share_db: Option<PathBuf>,
+    /// Let jobs fetch http(s) sources on loopback and private addresses.
+    #[arg(long)]
+    allow_private_sources: bool,
+}
+
+/// The configuration: defaults, then the file, then flags and `GLINT_TOKEN`.
+fn settings(args: &ServeArgs) -> anyhow::Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let s = &mut config.server;
+    if let Some(v) = &args.dist {
+        s.dist = v.clone();
+    }
+    if let Some(v) = &args.host {
+        s.host = v.clone();
+    }
+    if let Some(v) = args.port {
+        s.port = v;
+    }
+    if let Some(v) = &args.data_dir {
+        s.data_dir = Some(v.clone());
+    }
+    if let Some(v) = &args.share_db {
+        s.share_db = v.clone();
+    }
+    if args.allow_private_sources {
+        s.allow_private_sources = true;
+    }
+    if let Ok(token) = std::env::var("GLINT_TOKEN") {
+        s.token = (!token.is_empty()).then_some(token);
+    }
+    if config.needs_token() && config.server.token.is_none() {
+        anyhow::bail!(
+            "serving on {} (not a loopback address) needs a token for the job API: set GLINT_TOKEN or [server] token",
+            config.server.host
+        );
+    }
+    Ok(config)
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    if !args.dist.join("index.html").exists() {
-        anyhow::bail!("{} has no index.html: build the app first (cargo xtask build)", args.dist.display());
+    let config = settings(&args)?;
+    if !config.server.dist.join("index.html").exists() {
+        anyhow::bail!("{} has no index.html: build the app first (cargo xtask build)", config.server.dist.display());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(args))
+    // Engine work runs on its own threads, never on the runtime serving HTTP.
+    let engine = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.jobs.threads)
+        .thread_name("glint-engine")
+        .enable_all()
+        .build()?;
+    let io = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("glint-http").enable_all().build()?;
+    let result = io.block_on(serve(Arc::new(config), engine.handle().clone()));
+    engine.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(config: Arc<Config>, engine: tokio::runtime::Handle) -> anyhow::Result<()> {
     let sample = Arc::new(generate(&SampleSpec::default()));
-    let app = router(&args.dist, sample);
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
-        .await
-        .with_context(|| format!("binding {}:{}", args.host, args.port))?;
+    let jobs = Jobs::new(config.clone(), engine);
+    let shares = Arc::new(Shares::open(&config.server.share_db)?);
+    let app = router(&config, sample, jobs, shares);
+    let (host, port) = (config.server.host.as_str(), config.server.port);
+    let listener = tokio::net::TcpListener::bind((host, port)).await.with_context(|| format!("binding {host}:{port}"))?;
     let addr: SocketAddr = listener.local_addr()?;
     println!("Glint is running at http://{addr}/");
     axum::serve(listener, app)
@@ -52,8 +119,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn router(dist: &std::path::Path, sample: Arc<Vec<u8>>) -> Router {
-    let static_files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+fn router(config: &Config, sample: Arc<Vec<u8>>, jobs: Arc<Jobs>, shares: Arc<Shares>) -> Router {
+    let static_files = ServeDir::new(&config.server.dist).precompressed_br().precompressed_gzip();
+    let token: Option<Arc<str>> = config.server.token.as_deref().map(Arc::from);
     Router::new()
         .route("/api/health", get(|| async { "ok" }))
         .route(
@@ -63,8 +131,13 @@ fn router(dist: &std::path::Path, sample: Arc<Vec<u8>>) -> Router {
                 async move { ranged(&sample, headers.get(header::RANGE)) }
             }),
         )
+        .merge(share::routes(shares).layer(axum::middleware::from_fn_with_state(token.clone(), api::require_token_to_write)))
+        .merge(api::routes(Api { jobs, token }))
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn(api::same_origin))
+        .layer(DefaultBodyLimit::max(config.server.max_request_bytes))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }
 
 /// The sample, whole or the one byte range asked for.

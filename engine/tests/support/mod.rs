@@ -68,7 +68,7 @@ pub fn session_in(log: &str, layout: Layout) -> Session {
     match layout {
         Layout::Partitions(n) => {
             let data = ingest(log.as_bytes(), n, &IngestOptions::default()).unwrap();
-            Session::new(&data, &SessionOptions { target_partitions: engine_partitions(n) }).unwrap()
+            Session::new(&data, &SessionOptions { target_partitions: engine_partitions(n), ..Default::default() }).unwrap()
         }
         Layout::Workers(n) => {
             let data = ingest(log.as_bytes(), n, &IngestOptions::default()).unwrap();
