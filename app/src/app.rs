@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
         source: RwSignal::new(source.clone()),
         notice: RwSignal::new(notices.into_iter().next()),
         share_link: RwSignal::new(None),
+        short_link: RwSignal::new(None),
         engine: StoredValue::new_local(None),
         dashboard: RwSignal::new(false),
         exploring: RwSignal::new(false),
@@ -241,12 +242,20 @@ fn TopBar() -> impl IntoView {
             Ok(fragment) => {
                 let link = format!("{}#{fragment}", browser::page_url());
                 ctx.share_link.set(Some(link.clone()));
+                ctx.short_link.set(None);
                 let local_file = matches!(source, Source::File(_));
                 leptos::task::spawn_local(async move {
-                    let copied = browser::copy_text(&link).await;
+                    // A short link when the server keeps links; the full one works anywhere.
+                    let short = crate::server::short_link(&shared).await.ok();
+                    ctx.short_link.set(short.clone());
+                    let (what, copy) = match &short {
+                        Some(s) => ("Short link", s.clone()),
+                        None => ("Link", link.clone()),
+                    };
+                    let copied = browser::copy_text(&copy).await;
                     let mut text = match copied {
-                        Ok(()) => format!("Link copied ({} characters).", link.len()),
-                        Err(e) => format!("Link made ({} characters) but not copied: {e}.", link.len()),
+                        Ok(()) => format!("{what} copied ({} characters).", copy.len()),
+                        Err(e) => format!("{what} made ({} characters) but not copied: {e}.", copy.len()),
                     };
                     if local_file {
                         text += " The data is a local file: the viewer opens the link on the sample, or drops the same file.";
@@ -295,6 +304,10 @@ fn TopBar() -> impl IntoView {
                 <input id="share-link" readonly prop:value=link on:focus=move |ev| {
                     if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { input.select(); }
                 } />
+                {move || ctx.short_link.get().map(|short| view! {
+                    <span class="muted small">"Short:"</span>
+                    <input id="short-link" readonly prop:value=short />
+                })}
                 <button type="button" class="icon-btn" aria-label="Close" on:click=move |_| ctx.share_link.set(None)>"✕"</button>
             </div>
         })}

@@ -65,6 +65,8 @@ pub struct Ctx {
     pub notice: RwSignal<Option<Notice>>,
     /// The last share link made (shown for copying by hand too).
     pub share_link: RwSignal<Option<String>>,
+    /// The same link kept by the server (`/s/ID`), when it keeps links.
+    pub short_link: RwSignal<Option<String>>,
     pub engine: StoredValue<Option<EngineWorker>, LocalStorage>,
     /// Showing the dashboard (pinned cells as tiles) instead of the notebook.
     pub dashboard: RwSignal<bool>,

@@ -220,6 +220,31 @@ fn js_error(e: JsValue) -> RequestError {
     RequestError::new("server", crate::browser::js_text(&e))
 }
 
+/// A short link (`ORIGIN/s/ID`) for `shared`, kept by the server
+/// (`POST /api/share`); an error when this server keeps no links.
+pub async fn short_link(shared: &glint_notebook::share::Shared) -> Result<String, RequestError> {
+    let body = serde_json::json!({
+        "notebook": shared.notebook,
+        "source": shared.source,
+        "params": shared.params,
+    });
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(&body.to_string()));
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers.set("Content-Type", "application/json").map_err(js_error)?;
+    init.set_headers(&headers);
+    let resp = fetch("/api/share", &init).await?;
+    let text = JsFuture::from(resp.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
+    if resp.status() != 201 {
+        return Err(api_error(resp.status(), &text));
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let path = value["url"].as_str().ok_or_else(|| RequestError::new("server", "the server's reply has no link"))?;
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    Ok(format!("{origin}{path}"))
+}
+
 /// The size of the log at `url` (a HEAD request's `Content-Length`), when
 /// the server says it.
 pub async fn remote_size(url: &str) -> Option<u64> {

@@ -3,7 +3,8 @@
 // Arrow results are kept by the page's engine worker, so every cell shows
 // exactly what it shows when computed in the browser. A log larger than the
 // browser budget (`?budget=MB`) is not loaded into the page: its notebook
-// runs on the server; a dropped file over the budget is refused.
+// runs on the server; a dropped file over the budget is refused. "Copy link"
+// also gets a short link the server keeps in SQLite (`/s/ID`).
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,24 @@ describe('Glint run on server', () => {
     const cells = await allCells(page);
     await screenshot(page, 'server-offload');
     assert.deepEqual(cells, local);
+    await page.context().close();
+  });
+
+  it('makes a short link the server keeps, which opens the same notebook with the same answers', async () => {
+    const page = await glint.newPage();
+    await page.goto(glint.baseUrl);
+    await allCells(page);
+    await page.click('#copy-link');
+    await page.locator('#short-link').waitFor();
+    const short = await page.locator('#short-link').inputValue();
+    assert.match(short, /\/s\/[0-9A-Za-z]{8}$/);
+    assert.match(await textOf(page, '#notice'), /Short link copied/);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), short);
+    const viewer = await glint.newPage();
+    await viewer.goto(short);
+    assert.match(viewer.url(), /#nb=/);
+    assert.deepEqual(await allCells(viewer), local);
+    await viewer.context().close();
     await page.context().close();
   });
 

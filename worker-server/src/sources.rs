@@ -191,8 +191,65 @@ fn store(url: &Url, config: &Config) -> Result<(Arc<dyn ObjectStore>, StorePath)
     }
     let origin = url.origin().ascii_serialization();
     let options = ClientOptions::new().with_allow_http(true).with_connect_timeout(Duration::from_secs(10)).with_timeout(Duration::from_secs(300));
-    let store = object_store::http::HttpBuilder::new().with_url(origin).with_client_options(options).with_retry(retry).build().map_err(bad)?;
-    Ok((Arc::new(store), path))
+    let mut builder = object_store::http::HttpBuilder::new().with_url(origin).with_client_options(options).with_retry(retry);
+    if !config.server.allow_private_sources {
+        builder = builder.with_http_connector(PublicOnly);
+    }
+    Ok((Arc::new(builder.build().map_err(bad)?), path))
+}
+
+/// An HTTP client for sources that may only reach public addresses: every
+/// name it resolves (the source's, and any redirect's) must resolve to
+/// public addresses only, and redirects to internal IP literals are refused,
+/// so neither a redirect nor DNS rebinding reaches the server's network.
+#[derive(Debug)]
+struct PublicOnly;
+
+impl object_store::client::HttpConnector for PublicOnly {
+    fn connect(&self, _options: &ClientOptions) -> object_store::Result<object_store::client::HttpClient> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let host = attempt.url().host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+            if host.parse::<IpAddr>().is_ok_and(|ip| internal(&ip)) {
+                attempt.error(format!("a redirect to the internal address {host} was refused"))
+            } else if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PublicResolver))
+            .redirect(policy)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .map_err(|e| object_store::Error::Generic { store: "HTTP", source: Box::new(e) })?;
+        Ok(object_store::client::HttpClient::new(client))
+    }
+}
+
+/// Resolves names to their public addresses; a name with only internal ones fails.
+struct PublicResolver;
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public = public_addresses(&host).await?;
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+async fn public_addresses(host: &str) -> Result<Vec<std::net::SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+    let all: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+    if let Some(inner) = all.iter().find(|a| internal(&a.ip())) {
+        return Err(format!("{host} resolves to {}, an internal address", inner.ip()).into());
+    }
+    if all.is_empty() {
+        return Err(format!("{host} does not resolve").into());
+    }
+    Ok(all)
 }
 
 /// Refuses hosts that resolve to internal addresses (SSRF), unless allowed.
@@ -308,5 +365,12 @@ mod tests {
         config.server.data_dir = None;
         assert_eq!(Source::resolve("logs/a.ndjson", &config).await.unwrap_err().kind, "forbidden");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_guarded_client_resolves_no_name_to_an_internal_address() {
+        let e = public_addresses("localhost").await.unwrap_err().to_string();
+        assert!(e.starts_with("localhost resolves to "), "{e}");
+        assert!(e.ends_with(", an internal address"), "{e}");
     }
 }
