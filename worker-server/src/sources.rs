@@ -18,6 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use object_store::aws::AmazonS3ConfigKey;
 use object_store::path::Path as StorePath;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, BackoffConfig};
 use url::Url;
@@ -181,6 +182,15 @@ fn store(url: &Url, config: &Config) -> Result<(Arc<dyn ObjectStore>, StorePath)
         let bucket = url.host_str().unwrap_or_default();
         let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry);
         if let Some(endpoint) = &config.s3.endpoint {
+            // An S3-compatible server has no instance metadata service: without
+            // keys, object_store would ask 169.254.169.254 and fail obscurely.
+            let unsigned = b.get_config_value(&AmazonS3ConfigKey::SkipSignature).as_deref() == Some("true");
+            if b.get_config_value(&AmazonS3ConfigKey::AccessKeyId).is_none() && !unsigned {
+                return Err(SourceError::new(
+                    "forbidden",
+                    format!("{} cannot be read: this server has no S3 credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment)", redact(url)),
+                ));
+            }
             b = b.with_endpoint(endpoint);
         }
         if let Some(region) = &config.s3.region {

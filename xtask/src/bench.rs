@@ -29,7 +29,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::build;
 use crate::steps::Steps;
-use crate::tools::{self, CHROMIUM, Needs};
+use crate::tools::{self, CHROMIUM, Needs, PipVenv};
 use crate::workspace::Workspace;
 
 /// PyPI `duckdb` release the native peer runs.
@@ -185,26 +185,20 @@ fn node_modules(ws: &Workspace, dir: &Path) -> Result<()> {
 }
 
 /// A venv with PyPI `duckdb` at [`DUCKDB_VERSION`] whose JSON reader works offline (the wheel
-/// bundles the JSON extension; checked here).
+/// bundles the JSON extension; the probe checks it).
 fn duckdb_venv(ws: &Workspace, python: &Path) -> Result<()> {
-    let probe = "import duckdb; duckdb.sql(\"SELECT json_type('1')\").fetchall(); print(duckdb.__version__)";
-    let version = || ws.probe(&python.to_string_lossy(), &["-c", probe]);
-    if version().as_deref() == Some(DUCKDB_VERSION) {
+    let venv = PipVenv {
+        dir: python.parent().and_then(Path::parent).context("venv path")?.to_path_buf(),
+        requirement: format!("duckdb=={DUCKDB_VERSION}"),
+        probe: "import duckdb; duckdb.sql(\"SELECT json_type('1')\").fetchall(); print(duckdb.__version__)",
+        version: DUCKDB_VERSION,
+        purpose: "the native DuckDB peer",
+    };
+    if venv.present(ws) {
         println!("duckdb {DUCKDB_VERSION} present");
         return Ok(());
     }
-    let venv = python.parent().and_then(Path::parent).context("venv path")?;
-    if !python.is_file() {
-        if ws.which("python3").is_none() {
-            bail!("python3 is needed for the native DuckDB peer (Debian: apt-get install python3 python3-venv)");
-        }
-        ws.run(ws.cmd("python3").arg("-m").arg("venv").arg(venv))?;
-    }
-    ws.run(ws.cmd(python).args(["-m", "pip", "install", "--quiet", &format!("duckdb=={DUCKDB_VERSION}")]))?;
-    match version() {
-        Some(v) if v == DUCKDB_VERSION => Ok(()),
-        other => bail!("installed duckdb {DUCKDB_VERSION}, but the probe says {other:?} (is its JSON extension missing?)"),
-    }
+    venv.install(ws)
 }
 
 /// The generated log and how it was made.

@@ -19,6 +19,7 @@ pub const NEEDS: Needs = Needs {
     trunk: true,
     chromium: false,
     e2e_node: false,
+    moto: false,
 };
 
 /// `cargo xtask build`: bootstrap, then [`app`].

@@ -3,7 +3,8 @@
 //! 1. native: `cargo test -p glint-protocol -p glint-notebook -p glint-stats -p glint-engine
 //!    -p worker-server`, then the app's plain-Rust tests and the Parquet converter's
 //!    (`cargo test -p glint-app`, `cargo test -p export-wasm`: separate invocations, since
-//!    together they would unify features differently and rebuild DataFusion);
+//!    together they would unify features differently and rebuild DataFusion); worker-server's S3
+//!    tests run against moto's S3 server, named by `GLINT_MOTO_SERVER` ([`tools::moto_server`]);
 //! 2. wasm: the engine's tests on wasm32 in headless Chromium
 //!    (`cargo test -p engine-wasm --target wasm32-unknown-unknown --release`; the runner is
 //!    `wasm-bindgen-test-runner`, set in `.cargo/config.toml`, with chromedriver and
@@ -52,6 +53,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> Result<()> {
         trunk: options.e2e,
         chromium: options.wasm || options.e2e,
         e2e_node: options.e2e,
+        moto: true,
     };
     tools::bootstrap(ws, needs)?;
 
@@ -111,7 +113,9 @@ fn finish_wasm_build(mut child: Child, log_path: &std::path::Path) -> Result<()>
 fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result<()> {
     let mut background = if options.wasm { Some(start_wasm_build(ws)?) } else { None };
     let native = steps.run(NATIVE, || {
-        ws.run(ws.cargo().args([
+        let mut cargo = ws.cargo();
+        cargo.env("GLINT_MOTO_SERVER", tools::moto_server(ws));
+        ws.run(cargo.args([
             "test",
             "-p",
             "glint-protocol",

@@ -13,11 +13,12 @@
 //! | trunk | `trunk --version` = 0.21.14 | `cargo install --locked` |
 //! | binaryen 132 | `.tools/node_modules/.bin/wasm-opt` | `npm install --prefix .tools` |
 //! | e2e node modules | `tests/e2e/node_modules` | `npm ci` (`npm install` without a lock) |
+//! | moto's S3 server (tests) | the venv's `moto.__version__` = [`MOTO_VERSION`] | venv + pip ([`PipVenv`]) |
 //!
 //! Debian's binaryen (108) breaks wasm-bindgen output, so the npm build comes first on the
 //! children's `PATH` (see [`crate::workspace`]) and `Trunk.toml` pins `wasm_opt = "version_132"`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -33,6 +34,8 @@ pub const BINARYEN_VERSION: &str = "132";
 /// The browser and its WebDriver, as installed by Debian's `chromium` / `chromium-driver`.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// PyPI `moto` release whose `moto_server` is the S3 server of `worker-server/tests/s3.rs`.
+pub const MOTO_VERSION: &str = "5.2.5";
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -47,6 +50,8 @@ pub struct Needs {
     pub chromium: bool,
     /// `tests/e2e`'s node modules (playwright-core).
     pub e2e_node: bool,
+    /// moto's S3-compatible server in a venv ([`moto_server`]).
+    pub moto: bool,
 }
 
 /// Installs whatever `needs` asks for and is missing; prints one line when all is present.
@@ -65,6 +70,9 @@ pub fn bootstrap(ws: &Workspace, needs: Needs) -> Result<()> {
     }
     if needs.e2e_node {
         e2e_node_modules(ws, &mut steps)?;
+    }
+    if needs.moto {
+        moto(ws, &mut steps)?;
     }
     let (installed, _) = steps.counts();
     let what = if installed == 0 {
@@ -348,6 +356,78 @@ fn e2e_node_modules(ws: &Workspace, steps: &mut Steps) -> Result<()> {
                 .current_dir(&dir),
         )
     })
+}
+
+/// A Python venv holding one pinned PyPI package, probed before pip runs.
+pub struct PipVenv<'a> {
+    /// The venv's directory.
+    pub dir: PathBuf,
+    /// What pip installs, such as `duckdb==2.0.0`.
+    pub requirement: String,
+    /// Python code that uses what we need of the package and prints its version.
+    pub probe: &'a str,
+    /// What `probe` prints when the right release works.
+    pub version: &'a str,
+    /// What the package is for (named when python3 is missing).
+    pub purpose: &'a str,
+}
+
+impl PipVenv<'_> {
+    pub fn python(&self) -> PathBuf {
+        self.dir.join("bin/python")
+    }
+
+    /// Whether `probe` prints `version` in the venv (nothing is printed).
+    pub fn present(&self, ws: &Workspace) -> bool {
+        ws.probe(&self.python().to_string_lossy(), &["-c", self.probe]).as_deref() == Some(self.version)
+    }
+
+    /// Creates the venv when it has no python, pip-installs the requirement and probes again.
+    pub fn install(&self, ws: &Workspace) -> Result<()> {
+        let python = self.python();
+        if !python.is_file() {
+            if ws.which("python3").is_none() {
+                bail!("python3 is needed for {} (Debian: apt-get install python3 python3-venv)", self.purpose);
+            }
+            ws.run(ws.cmd("python3").arg("-m").arg("venv").arg(&self.dir))?;
+        }
+        ws.run(ws.cmd(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &self.requirement]))?;
+        if !self.present(ws) {
+            bail!(
+                "installed {} in {}, but `{}` does not print {}",
+                self.requirement,
+                self.dir.display(),
+                self.probe,
+                self.version
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `moto_server` in the venv next to the shared target dir (`~/.cache/glint/moto-venv`).
+pub fn moto_server(ws: &Workspace) -> PathBuf {
+    moto_venv(ws).dir.join("bin/moto_server")
+}
+
+fn moto_venv(ws: &Workspace) -> PipVenv<'static> {
+    let cache = ws.target_dir.parent().unwrap_or(&ws.target_dir);
+    PipVenv {
+        dir: cache.join("moto-venv"),
+        requirement: format!("moto[server]=={MOTO_VERSION}"),
+        probe: "import moto, moto.server; print(moto.__version__)",
+        version: MOTO_VERSION,
+        purpose: "the S3 tests (moto's server)",
+    }
+}
+
+/// PyPI `moto[server]` at [`MOTO_VERSION`] in [`moto_venv`].
+fn moto(ws: &Workspace, steps: &mut Steps) -> Result<()> {
+    let venv = moto_venv(ws);
+    if venv.present(ws) && moto_server(ws).is_file() {
+        return Ok(());
+    }
+    steps.run(&format!("install moto {MOTO_VERSION} into {} (pip)", venv.dir.display()), || venv.install(ws))
 }
 
 fn require_npm(ws: &Workspace, purpose: &str) -> Result<()> {
