@@ -289,8 +289,10 @@ impl Slot {
     fn stop(self) {
         self.worker.set_onmessage(None);
         // Errors it already queued are swallowed, not passed on to the app.
-        let swallow = js_sys::Function::new_with_args("e", "e.preventDefault()");
-        self.worker.set_onerror(Some(&swallow));
+        // (A Rust closure, not `new Function`: the page's CSP has no 'unsafe-eval'.)
+        let swallow = Closure::<dyn FnMut(web_sys::Event)>::new(|e: web_sys::Event| e.prevent_default());
+        self.worker.set_onerror(Some(swallow.as_ref().unchecked_ref()));
+        swallow.forget();
         self.worker.terminate();
     }
 }

@@ -10,8 +10,10 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,7 +45,12 @@ export function requiredEnv(name) {
 
 /** Starts `serve` on a free port; resolves with its base URL once it prints it. */
 export function startServer(bin, dist) {
-  const child = spawn(bin, ['serve', '--dist', dist, '--host', '127.0.0.1', '--port', '0'], {
+  // Its job table and share links go to a fresh directory, not the working one.
+  const state = mkdtempSync(join(tmpdir(), 'glint-server-'));
+  const child = spawn(bin, [
+    'serve', '--dist', dist, '--host', '127.0.0.1', '--port', '0',
+    '--job-db', join(state, 'jobs.sqlite'), '--share-db', join(state, 'shares.sqlite'),
+  ], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

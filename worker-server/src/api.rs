@@ -192,7 +192,11 @@ async fn result(State(api): State<Api>, Path((id, index)): Path<(String, usize)>
                 ApiError::new("invalid_request", format!("`format={other}` is not one of arrow (default), csv, json")),
             ),
         },
-        Some(Err(s)) => error(
+        Some(Err((_, true))) => error(
+            StatusCode::GONE,
+            ApiError::new("gone", format!("job `{id}` ran before the server restarted; results are kept in memory only: submit it again")),
+        ),
+        Some(Err((s, false))) => error(
             StatusCode::CONFLICT,
             ApiError::new(
                 "no_result",

@@ -23,6 +23,7 @@
 //! retry_backoff_ms = 200      # first backoff; doubles each retry
 //! memo_mb = 4096              # ingested logs kept for later jobs on the same source version
 //! keep_finished = 500         # finished jobs (and their results) kept for fetching
+//! db = "glint-jobs.sqlite"    # the job table, so jobs survive a restart (see jobstore.rs)
 //!
 //! [s3]
 //! endpoint = "http://127.0.0.1:9000"  # S3-compatible server; AWS when unset
@@ -69,6 +70,7 @@ pub struct JobsConfig {
     pub retry_backoff_ms: u64,
     pub memo_mb: u64,
     pub keep_finished: usize,
+    pub db: PathBuf,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -113,6 +115,7 @@ impl Default for JobsConfig {
             retry_backoff_ms: 200,
             memo_mb: 4096,
             keep_finished: 500,
+            db: "glint-jobs.sqlite".into(),
         }
     }
 }

@@ -25,11 +25,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::Config;
+use crate::jobstore::JobStore;
 use crate::plan::{self, Plan};
 use crate::sources::{Source, redact};
 
 /// A job request (`POST /api/jobs`): exactly one of `sql` and `notebook`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
     /// `sample`, a path in the data directory, or an http(s):// or s3:// URL.
@@ -47,7 +48,7 @@ pub struct JobRequest {
     pub partitions: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -65,7 +66,7 @@ impl JobState {
 }
 
 /// A failure as the API shows it (`kind`: a stable word).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     pub kind: String,
     pub message: String,
@@ -85,7 +86,7 @@ impl ApiError {
 }
 
 /// One computed cell's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResultInfo {
     pub index: usize,
     pub cell: String,
@@ -103,14 +104,14 @@ pub struct ResultInfo {
 }
 
 /// What `GET /api/jobs/{id}` answers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobStatus {
     pub id: String,
     pub state: JobState,
     /// What the job is doing or waiting for, for people.
     pub stage: String,
     pub source: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub submitted_ms: u64,
     pub started_ms: Option<u64>,
     pub finished_ms: Option<u64>,
@@ -125,7 +126,7 @@ pub struct JobStatus {
     pub memory_limit_mb: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestSummary {
     pub bytes: u64,
     pub rows: u64,
@@ -136,10 +137,26 @@ pub struct IngestSummary {
 }
 
 struct Job {
+    number: u64,
+    /// The request as JSON (kept in the job database).
+    request: String,
     status: JobStatus,
     ipc: Vec<Bytes>,
     abort: Option<tokio::task::AbortHandle>,
     changed: watch::Sender<u64>,
+    /// Taken back from the job database after a restart (no results kept).
+    restored: bool,
+}
+
+/// A request that passed the checks.
+struct Prepared {
+    plan: Plan,
+    kind: &'static str,
+    source: Source,
+    shown: String,
+    timeout_secs: u64,
+    memory_limit_mb: u64,
+    partitions: usize,
 }
 
 /// Why a submission was refused (the API maps kinds to status codes).
@@ -157,6 +174,7 @@ pub struct Jobs {
     table: Mutex<Table>,
     memo: Mutex<Memo>,
     next: AtomicU64,
+    store: Option<JobStore>,
     /// Times each source version was fetched (tests and `/api/stats`).
     pub fetches: AtomicU64,
 }
@@ -176,8 +194,10 @@ struct Memo {
 
 impl Jobs {
     /// `engine`: the runtime that runs jobs (not the one serving HTTP).
-    pub fn new(config: Arc<Config>, engine: tokio::runtime::Handle) -> Arc<Jobs> {
+    /// `store`: the job database, if any (see [`Jobs::recover`]).
+    pub fn new(config: Arc<Config>, engine: tokio::runtime::Handle, store: Option<JobStore>) -> Arc<Jobs> {
         Arc::new(Jobs {
+            store,
             slots: Arc::new(Semaphore::new(config.jobs.max_concurrent)),
             config,
             engine,
@@ -190,6 +210,13 @@ impl Jobs {
 
     /// Checks and queues a job; returns its first status.
     pub async fn submit(self: &Arc<Self>, req: JobRequest) -> Result<JobStatus, Refused> {
+        let prepared = self.prepare(&req).await?;
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        self.enqueue(number, req, prepared, now_ms(), "queued", true)
+    }
+
+    /// Checks a request against the limits and the source rules.
+    async fn prepare(&self, req: &JobRequest) -> Result<Prepared, Refused> {
         let invalid = |kind: &str, message: String| Refused::Invalid(ApiError::new(kind, message));
         let limits = &self.config.jobs;
         let timeout_secs = ceiling("timeout_secs", req.timeout_secs, limits.timeout_secs).map_err(|m| invalid("invalid_request", m))?;
@@ -224,39 +251,57 @@ impl Jobs {
             Source::Remote { url } => redact(url),
             _ => req.source.trim().to_owned(),
         };
-        let id = format!("j{}", self.next.fetch_add(1, Ordering::Relaxed));
+        Ok(Prepared { plan, kind, source, shown, timeout_secs, memory_limit_mb, partitions })
+    }
+
+    /// Queues job `number` (checking the queue's capacity when `bounded`)
+    /// and starts its task.
+    fn enqueue(
+        self: &Arc<Self>,
+        number: u64,
+        req: JobRequest,
+        p: Prepared,
+        submitted_ms: u64,
+        stage: &str,
+        bounded: bool,
+    ) -> Result<JobStatus, Refused> {
+        let id = format!("j{number}");
         let status = JobStatus {
             id: id.clone(),
             state: JobState::Queued,
-            stage: "queued".into(),
-            source: shown,
-            kind,
-            submitted_ms: now_ms(),
+            stage: stage.into(),
+            source: p.shown,
+            kind: p.kind.into(),
+            submitted_ms,
             started_ms: None,
             finished_ms: None,
-            cells_total: plan.steps.len(),
+            cells_total: p.plan.steps.len(),
             cells_done: 0,
             memoized: false,
             ingest: None,
             results: Vec::new(),
             error: None,
-            timeout_secs,
-            memory_limit_mb,
+            timeout_secs: p.timeout_secs,
+            memory_limit_mb: p.memory_limit_mb,
         };
         {
             let mut t = self.table.lock().unwrap();
             let waiting = t.jobs.values().filter(|j| j.status.state == JobState::Queued).count();
-            if waiting >= self.config.jobs.queue_capacity {
+            if bounded && waiting >= self.config.jobs.queue_capacity {
                 return Err(Refused::QueueFull(ApiError::new(
                     "queue_full",
                     format!("the job queue is full ({waiting} jobs waiting); try again later"),
                 )));
             }
+            let request = serde_json::to_string(&req).unwrap_or_default();
+            self.persist(number, &request, &status);
             let (changed, _) = watch::channel(0);
-            t.jobs.insert(id.clone(), Job { status: status.clone(), ipc: Vec::new(), abort: None, changed });
+            t.jobs.insert(id.clone(), Job { number, request, status: status.clone(), ipc: Vec::new(), abort: None, changed, restored: false });
             t.order.push_back(id.clone());
             self.evict(&mut t);
         }
+        let (timeout_secs, memory_limit_mb, partitions) = (p.timeout_secs, p.memory_limit_mb, p.partitions);
+        let (source, plan) = (p.source, p.plan);
         let jobs = self.clone();
         let run_id = id.clone();
         let task = self.engine.spawn(async move {
@@ -295,6 +340,70 @@ impl Jobs {
             job.abort = Some(task.abort_handle());
         }
         Ok(status)
+    }
+
+    /// Takes back the jobs of an earlier run from the job database: queued
+    /// ones are queued again, running ones are reported failed, finished ones
+    /// keep their status (their results were in memory and are gone).
+    /// Returns (queued again, failed, finished) counts.
+    pub async fn recover(self: &Arc<Self>) -> anyhow::Result<(usize, usize, usize)> {
+        let Some(store) = &self.store else { return Ok((0, 0, 0)) };
+        let rows = store.load()?;
+        let mut counts = (0, 0, 0);
+        for row in rows {
+            self.next.fetch_max(row.number + 1, Ordering::Relaxed);
+            let (Ok(req), Ok(mut status)) =
+                (serde_json::from_str::<JobRequest>(&row.request), serde_json::from_str::<JobStatus>(&row.status))
+            else {
+                store.forget(row.number)?;
+                continue;
+            };
+            match status.state {
+                JobState::Queued => match self.prepare(&req).await {
+                    Ok(p) => {
+                        let _ = self.enqueue(row.number, req, p, status.submitted_ms, "queued again after a server restart", false);
+                        counts.0 += 1;
+                        continue;
+                    }
+                    Err(Refused::Invalid(e) | Refused::Forbidden(e) | Refused::QueueFull(e)) => {
+                        status.error = Some(e);
+                        status.state = JobState::Failed;
+                        counts.1 += 1;
+                    }
+                },
+                JobState::Running => {
+                    status.state = JobState::Failed;
+                    status.error = Some(ApiError::new(
+                        "server_restarted",
+                        "the server stopped while this job was running; submit it again",
+                    ));
+                    counts.1 += 1;
+                }
+                _ => counts.2 += 1,
+            }
+            if status.finished_ms.is_none() {
+                status.finished_ms = Some(now_ms());
+                status.stage = "stopped".into();
+            }
+            self.persist(row.number, &row.request, &status);
+            let (changed, _) = watch::channel(0);
+            let mut t = self.table.lock().unwrap();
+            let job = Job { number: row.number, request: row.request, status, ipc: Vec::new(), abort: None, changed, restored: true };
+            t.order.push_back(job.status.id.clone());
+            t.jobs.insert(job.status.id.clone(), job);
+            self.evict(&mut t);
+        }
+        Ok(counts)
+    }
+
+    /// Writes a job's status to the job database (a failure is printed, not fatal).
+    fn persist(&self, number: u64, request: &str, status: &JobStatus) {
+        if let Some(store) = &self.store {
+            let json = serde_json::to_string(status).unwrap_or_default();
+            if let Err(e) = store.save(number, request, &json) {
+                eprintln!("warning: job j{number} could not be saved to the job database: {e:#}");
+            }
+        }
     }
 
     /// Runs a job's work (after it got a slot).
@@ -405,6 +514,7 @@ impl Jobs {
         job.status.finished_ms = Some(now_ms());
         job.status.error = Some(ApiError::new("cancelled", "the job was cancelled"));
         job.changed.send_modify(|v| *v += 1);
+        self.persist(job.number, &job.request, &job.status);
         Some(Ok(job.status.clone()))
     }
 
@@ -419,10 +529,12 @@ impl Jobs {
     }
 
     /// Result `index` of job `id` as an Arrow IPC stream.
-    pub fn result(&self, id: &str, index: usize) -> Option<Result<Bytes, JobStatus>> {
+    /// `Err((status, restored))` when there is no such result (yet, or any
+    /// more: a job restored after a restart has none).
+    pub fn result(&self, id: &str, index: usize) -> Option<Result<Bytes, (JobStatus, bool)>> {
         let t = self.table.lock().unwrap();
         let job = t.jobs.get(id)?;
-        Some(job.ipc.get(index).cloned().ok_or_else(|| job.status.clone()))
+        Some(job.ipc.get(index).cloned().ok_or_else(|| (job.status.clone(), job.restored)))
     }
 
     /// A receiver that changes whenever the job does.
@@ -461,8 +573,12 @@ impl Jobs {
             if job.status.state == JobState::Cancelled {
                 return;
             }
+            let before = job.status.state;
             f(&mut job.status);
             job.changed.send_modify(|v| *v += 1);
+            if job.status.state != before {
+                self.persist(job.number, &job.request, &job.status);
+            }
         }
     }
 
@@ -473,7 +589,9 @@ impl Jobs {
         let mut keep = VecDeque::with_capacity(t.order.len());
         while let Some(id) = t.order.pop_front() {
             if excess > 0 && t.jobs.get(&id).is_some_and(|j| j.status.state.finished()) {
-                t.jobs.remove(&id);
+                if let (Some(job), Some(store)) = (t.jobs.remove(&id), &self.store) {
+                    let _ = store.forget(job.number);
+                }
                 excess -= 1;
             } else {
                 keep.push_back(id);

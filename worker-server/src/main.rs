@@ -11,6 +11,7 @@
 mod api;
 mod config;
 mod jobs;
+mod jobstore;
 mod load;
 mod plan;
 mod query;

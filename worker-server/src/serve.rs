@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::api::{self, Api};
 use crate::config::Config;
 use crate::jobs::Jobs;
+use crate::jobstore::JobStore;
 use crate::share::{self, Shares};
 
 #[derive(Args)]
@@ -43,6 +44,9 @@ pub struct ServeArgs {
     /// The SQLite file that keeps short share links [default: glint-shares.sqlite].
     #[arg(long)]
     share_db: Option<PathBuf>,
+    /// The SQLite file that keeps the job table across restarts [default: glint-jobs.sqlite].
+    #[arg(long)]
+    job_db: Option<PathBuf>,
     /// Let jobs fetch http(s) sources on loopback and private addresses.
     #[arg(long)]
     allow_private_sources: bool,
@@ -69,6 +73,9 @@ fn settings(args: &ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(v) = &args.share_db {
         s.share_db = v.clone();
+    }
+    if let Some(v) = &args.job_db {
+        config.jobs.db = v.clone();
     }
     if args.allow_private_sources {
         s.allow_private_sources = true;
@@ -104,7 +111,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(config: Arc<Config>, engine: tokio::runtime::Handle) -> anyhow::Result<()> {
     let sample = Arc::new(generate(&SampleSpec::default()));
-    let jobs = Jobs::new(config.clone(), engine);
+    let store = JobStore::open(&config.jobs.db)?;
+    let jobs = Jobs::new(config.clone(), engine, Some(store));
+    let (requeued, failed, finished) = jobs.recover().await?;
+    if requeued + failed + finished > 0 {
+        eprintln!("jobs from before the restart: {requeued} queued again, {failed} failed (were running), {finished} finished");
+    }
     let shares = Arc::new(Shares::open(&config.server.share_db)?);
     let app = router(&config, sample, jobs, shares);
     let (host, port) = (config.server.host.as_str(), config.server.port);
@@ -119,8 +131,37 @@ async fn serve(config: Arc<Config>, engine: tokio::runtime::Handle) -> anyhow::R
     Ok(())
 }
 
+/// The app's Content-Security-Policy: scripts only from this server (and
+/// the inline module scripts Trunk writes into `index.html`, by hash),
+/// WebAssembly allowed, workers from here or `blob:` (partition workers),
+/// no framing, no plugins. Logs may be fetched from any URL the user gives.
+pub fn content_security_policy(index_html: &str) -> String {
+    use base64::Engine;
+    let mut hashes = String::new();
+    let mut rest = index_html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let Some(close) = after.find("</script>") else { break };
+        let tag = &after[..open_end];
+        let body = &after[open_end + 1..close];
+        if !tag.contains(" src=") {
+            let digest = ring::digest::digest(&ring::digest::SHA256, body.as_bytes());
+            hashes += &format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest.as_ref()));
+        }
+        rest = &after[close + "</script>".len()..];
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; worker-src 'self' blob:; \
+         connect-src * data: blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
 fn router(config: &Config, sample: Arc<Vec<u8>>, jobs: Arc<Jobs>, shares: Arc<Shares>) -> Router {
     let static_files = ServeDir::new(&config.server.dist).precompressed_br().precompressed_gzip();
+    let index = std::fs::read_to_string(config.server.dist.join("index.html")).unwrap_or_default();
+    let csp = HeaderValue::from_str(&content_security_policy(&index)).expect("an ASCII policy");
     let token: Option<Arc<str>> = config.server.token.as_deref().map(Arc::from);
     Router::new()
         .route("/api/health", get(|| async { "ok" }))
@@ -138,6 +179,8 @@ fn router(config: &Config, sample: Arc<Vec<u8>>, jobs: Arc<Jobs>, shares: Arc<Sh
         .layer(DefaultBodyLimit::max(config.server.max_request_bytes))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
 }
 
 /// The sample, whole or the one byte range asked for.
@@ -187,6 +230,16 @@ fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::parse_range;
+
+    #[test]
+    fn the_policy_allows_the_inline_module_script_by_its_hash_only() {
+        let html = "<head><script type=\"module\">import init from '/a.js';</script><script src=\"/x.js\"></script></head>";
+        let csp = super::content_security_policy(html);
+        // sha256 of `import init from '/a.js';`, base64 (as `openssl dgst -sha256 -binary | base64`).
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-aOee+rvEUMphqlepW7nBjXpcT6aM6jxNXbtEv0XP738=';"), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("worker-src 'self' blob:"), "{csp}");
+    }
 
     #[test]
     fn ranges_are_parsed_like_rfc_9110() {

@@ -204,3 +204,34 @@ fn the_job_api_needs_the_token_and_the_same_origin() {
     assert_eq!(server.get("/").status, 200);
     assert_eq!(server.get("/api/health").status, 200);
 }
+
+#[test]
+fn accepted_jobs_are_not_lost_when_the_server_is_killed() {
+    let dir = temp("restart");
+    let config = "[jobs]\nmax_concurrent = 1\n";
+    let first = serve_in(&dir, config);
+    let done = first.run(json!({"source": "sample", "sql": "SELECT 2 AS two"}));
+    assert_eq!((done["id"].as_str(), done["state"].as_str()), (Some("j1"), Some("succeeded")));
+    let running = first.submit(json!({"source": "sample", "sql": SLOW})).json()["id"].as_str().unwrap().to_string();
+    first.wait_state(&running, "running");
+    let queued = first.submit(json!({"source": "logs/small.ndjson", "sql": "SELECT count(*) AS n FROM events"})).json()["id"].as_str().unwrap().to_string();
+    assert_eq!((running.as_str(), queued.as_str()), ("j2", "j3"));
+    drop(first); // SIGKILL
+    let second = serve_in(&dir, config);
+    // The finished job keeps its status; its results were in memory only.
+    assert_eq!(second.get("/api/jobs/j1").json()["state"], "succeeded");
+    let gone = second.get("/api/jobs/j1/results/0");
+    assert_eq!((gone.status, gone.error_kind()), (410, "gone".to_string()));
+    // The running job is reported failed, saying why; the queued one runs.
+    let failed = second.get(&format!("/api/jobs/{running}")).json();
+    assert_eq!((failed["state"].as_str(), failed["error"]["kind"].as_str()), (Some("failed"), Some("server_restarted")), "{failed}");
+    let resumed = second.follow(&queued);
+    assert_eq!(resumed["state"], "succeeded", "{resumed}");
+    assert_eq!(second.get(&format!("/api/jobs/{queued}/results/0?format=csv")).text(), "n\n3\n");
+    // Numbering goes on; nothing was listed twice.
+    assert_eq!(second.submit(json!({"source": "sample", "sql": "SELECT 1"})).json()["id"], "j4");
+    let ids: Vec<String> = second.get("/api/jobs").json()["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, ["j4", "j3", "j2", "j1"]);
+    drop(second);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -27,6 +27,8 @@ impl Server {
             .arg(&dist)
             .arg("--share-db")
             .arg(db)
+            .arg("--job-db")
+            .arg(dir.join("jobs.sqlite"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

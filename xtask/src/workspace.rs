@@ -4,6 +4,11 @@
 //! shared by all builds on this machine (`$GLINT_TARGET_DIR`, default `~/.cache/glint/target`),
 //! and a `PATH` that starts with `<repo>/.tools/node_modules/.bin` (npm binaryen's `wasm-opt`,
 //! ahead of any distribution binaryen) and cargo's bin directory (tools xtask just installed).
+//! Cargo's per-package variables that `cargo xtask` (a `cargo run`) puts in xtask's own
+//! environment (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …) are removed: build scripts such as
+//! ring's declare `rerun-if-env-changed` on them, so leaking xtask's values into child builds
+//! would rebuild ring, and DataFusion above it, whenever xtask and a plain `cargo` alternate or
+//! the checkout moves.
 //! Each command is printed before it runs; a failure names the command and its exit status.
 
 use std::ffi::{OsStr, OsString};
@@ -11,6 +16,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
+
+/// Whether `key` is one of the variables cargo sets for the package it runs (xtask's own), not
+/// for the children: `CARGO_MANIFEST_*`, `CARGO_PKG_*`, `CARGO_CRATE_NAME`, `CARGO_BIN_NAME`,
+/// `CARGO_PRIMARY_PACKAGE`.
+fn is_package_var(key: &OsStr) -> bool {
+    let key = key.to_string_lossy();
+    key.starts_with("CARGO_MANIFEST_")
+        || key.starts_with("CARGO_PKG_")
+        || matches!(key.as_ref(), "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+}
 
 /// Paths and the child-process environment of one Glint checkout.
 pub struct Workspace {
@@ -83,6 +98,11 @@ impl Workspace {
         cmd.current_dir(&self.root)
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .env("PATH", &self.path);
+        for (key, _) in std::env::vars_os() {
+            if is_package_var(&key) {
+                cmd.env_remove(key);
+            }
+        }
         cmd
     }
 

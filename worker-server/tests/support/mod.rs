@@ -104,13 +104,17 @@ pub struct Server {
     child: Child,
     pub addr: String,
     pub dir: PathBuf,
+    owns_dir: bool,
 }
 
+/// Killed (SIGKILL: no chance to tidy up) when dropped.
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -123,9 +127,18 @@ pub fn temp(name: &str) -> PathBuf {
 }
 
 /// `worker-server serve` with `config` (TOML, without `[server] dist/port`)
-/// and `env`, on a free port; `Err(stderr)` when it does not start.
+/// and `env`, on a free port, in a fresh directory; `Err(stderr)` when it does not start.
 pub fn try_serve(config: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
-    let dir = temp("server");
+    start_in(temp("server"), true, config, args, env)
+}
+
+/// A server whose files (data, job and share databases) are in `dir`,
+/// which outlives it: a later server in the same `dir` is a restart.
+pub fn serve_in(dir: &std::path::Path, config: &str) -> Server {
+    start_in(dir.to_path_buf(), false, config, &[], &[]).unwrap()
+}
+
+fn start_in(dir: PathBuf, owns_dir: bool, config: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
     std::fs::create_dir_all(dir.join("dist")).unwrap();
     std::fs::write(dir.join("dist/index.html"), "<!doctype html><title>Glint</title>").unwrap();
     std::fs::create_dir_all(dir.join("data/logs")).unwrap();
@@ -135,7 +148,7 @@ pub fn try_serve(config: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Se
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker-server"));
     cmd.args(["serve", "--port", "0", "--config"]).arg(dir.join("glint.toml"));
     cmd.arg("--dist").arg(dir.join("dist")).arg("--data-dir").arg(dir.join("data"));
-    cmd.arg("--share-db").arg(dir.join("shares.sqlite"));
+    cmd.arg("--share-db").arg(dir.join("shares.sqlite")).arg("--job-db").arg(dir.join("jobs.sqlite"));
     cmd.args(args).env_remove("GLINT_TOKEN").envs(env.iter().copied());
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
@@ -147,7 +160,7 @@ pub fn try_serve(config: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Se
         return Err(err);
     };
     let addr = addr.trim_end_matches('/').to_string();
-    Ok(Server { child, addr, dir })
+    Ok(Server { child, addr, dir, owns_dir })
 }
 
 pub fn serve(config: &str) -> Server {
