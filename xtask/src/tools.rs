@@ -84,7 +84,8 @@ pub fn bootstrap(ws: &Workspace, needs: Needs) -> Result<()> {
     Ok(())
 }
 
-/// clang/llvm for wasm32 builds, chromium/chromedriver for browser tests, from apt.
+/// clang/llvm for wasm32 builds, chromium/chromedriver for browser tests, python3-venv for the
+/// S3 tests' moto server, from apt.
 fn apt_packages(ws: &Workspace, needs: Needs, steps: &mut Steps) -> Result<()> {
     let mut missing = Vec::new();
     if needs.wasm {
@@ -106,6 +107,10 @@ fn apt_packages(ws: &Workspace, needs: Needs, steps: &mut Steps) -> Result<()> {
         if !Path::new(CHROMEDRIVER).is_file() {
             missing.push("chromium-driver");
         }
+    }
+    if needs.moto && ws.probe("python3", &["-c", "import venv, ensurepip; print('ok')"]).as_deref() != Some("ok") {
+        // The S3 tests' moto server lives in a venv.
+        missing.extend(["python3", "python3-venv"]);
     }
     if missing.is_empty() {
         return Ok(());
