@@ -176,18 +176,25 @@ fn submit(ctx: Ctx, text: String) -> Result<Rc<RefCell<Job>>, RequestError> {
 }
 
 async fn post_job(body: &str) -> Result<JobStatus, RequestError> {
+    let text = post_json("/api/jobs", body, 202).await?;
+    serde_json::from_str(&text).map_err(|e| RequestError::new("server", format!("the server's reply is not a job status: {e}")))
+}
+
+/// POSTs a JSON `body` to `url`; the reply's text when its status is
+/// `expected`, else the server's error.
+async fn post_json(url: &str, body: &str, expected: u16) -> Result<String, RequestError> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
     let headers = web_sys::Headers::new().map_err(js_error)?;
     headers.set("Content-Type", "application/json").map_err(js_error)?;
     init.set_headers(&headers);
-    let resp = fetch("/api/jobs", &init).await?;
+    let resp = fetch(url, &init).await?;
     let text = JsFuture::from(resp.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
-    if resp.status() != 202 {
+    if resp.status() != expected {
         return Err(api_error(resp.status(), &text));
     }
-    serde_json::from_str(&text).map_err(|e| RequestError::new("server", format!("the server's reply is not a job status: {e}")))
+    Ok(text)
 }
 
 /// The server's `{"error": …}` reply as a request error.
@@ -228,17 +235,7 @@ pub async fn short_link(shared: &glint_notebook::share::Shared) -> Result<String
         "source": shared.source,
         "params": shared.params,
     });
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(&body.to_string()));
-    let headers = web_sys::Headers::new().map_err(js_error)?;
-    headers.set("Content-Type", "application/json").map_err(js_error)?;
-    init.set_headers(&headers);
-    let resp = fetch("/api/share", &init).await?;
-    let text = JsFuture::from(resp.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
-    if resp.status() != 201 {
-        return Err(api_error(resp.status(), &text));
-    }
+    let text = post_json("/api/share", &body.to_string(), 201).await?;
     let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let path = value["url"].as_str().ok_or_else(|| RequestError::new("server", "the server's reply has no link"))?;
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();

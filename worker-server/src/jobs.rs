@@ -48,7 +48,7 @@ pub struct JobRequest {
     pub partitions: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -545,17 +545,10 @@ impl Jobs {
     /// Counts of jobs per state, and memo use.
     pub fn stats(&self) -> serde_json::Value {
         let t = self.table.lock().unwrap();
-        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        // Keyed by state: serde writes each as its wire word.
+        let mut counts: HashMap<JobState, usize> = HashMap::new();
         for j in t.jobs.values() {
-            let word = match j.status.state {
-                JobState::Queued => "queued",
-                JobState::Running => "running",
-                JobState::Succeeded => "succeeded",
-                JobState::Failed => "failed",
-                JobState::TimedOut => "timed_out",
-                JobState::Cancelled => "cancelled",
-            };
-            *counts.entry(word).or_default() += 1;
+            *counts.entry(j.status.state).or_default() += 1;
         }
         let memo = self.memo.lock().unwrap();
         serde_json::json!({
