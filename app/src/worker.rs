@@ -8,7 +8,7 @@
 //! `{text, attachment}` when it carries a `File` (to the worker) or an
 //! `ArrayBuffer` (from it).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -65,6 +65,9 @@ impl EngineWorker {
             .map_err(|e| format!("cannot start the engine worker ({url}): {}", js_text(&e)))?;
         let dispatch: SharedDispatcher = Rc::new(RefCell::new(Dispatcher::new()));
         let outgoing: Outgoing = Rc::default();
+        // The worker's last out-of-memory note, until its next reply (see
+        // `glint_protocol::OUT_OF_MEMORY_NOTE`).
+        let out_of_memory: Rc<Cell<Option<(u64, u64)>>> = Rc::default();
         let on_event: Rc<dyn Fn(WorkerEvent)> = Rc::new(on_event);
 
         let on_message = {
@@ -72,6 +75,7 @@ impl EngineWorker {
             let dispatch = dispatch.clone();
             let outgoing = outgoing.clone();
             let on_event = on_event.clone();
+            let out_of_memory = out_of_memory.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some((text, attachment)) = split_message(&event.data()) else {
                     on_event(WorkerEvent::Invalid(
@@ -79,6 +83,10 @@ impl EngineWorker {
                     ));
                     return;
                 };
+                if let Some(note) = glint_protocol::parse_out_of_memory(&text) {
+                    out_of_memory.set(Some(note));
+                    return;
+                }
                 // The borrow ends before any handler runs: handlers may send.
                 let delivery = dispatch.borrow_mut().receive(&text);
                 match delivery {
@@ -89,7 +97,11 @@ impl EngineWorker {
                         on_event(WorkerEvent::Ready);
                     }
                     Delivery::Progress { handler, progress } => handler(progress),
-                    Delivery::Done { handler, reply } => handler(reply, attachment),
+                    Delivery::Done { handler, reply } => {
+                        // It replied after the note: it survived that failure.
+                        out_of_memory.set(None);
+                        handler(reply, attachment)
+                    }
                     Delivery::Stray { id, body } => on_event(WorkerEvent::Stray { id, body }),
                     Delivery::Invalid { reason } => on_event(WorkerEvent::Invalid(reason)),
                 }
@@ -100,7 +112,13 @@ impl EngineWorker {
             let worker = worker.clone();
             let dispatch = dispatch.clone();
             Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-                let message = describe_error(&event);
+                let message = match out_of_memory.take() {
+                    Some((wanted, heap)) => format!(
+                        "the engine worker stopped: {}. Ask for less (aggregate, filter or LIMIT the rows), or run the notebook on the server",
+                        glint_protocol::out_of_memory_text(wanted, heap)
+                    ),
+                    None => describe_error(&event),
+                };
                 worker.terminate();
                 let failed = dispatch.borrow_mut().fail_all(&message);
                 for (handler, error) in failed {

@@ -14,6 +14,7 @@
 //! **Architecture invariant:** no analytics logic here: everything computed
 //! comes from the engine; this crate moves bytes and messages.
 
+pub mod heap;
 pub mod partition;
 pub mod source;
 pub mod stream_split;

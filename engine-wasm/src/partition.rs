@@ -305,6 +305,8 @@ struct PoolInner {
     ready: RefCell<HashMap<usize, oneshot::Sender<()>>>,
     /// Recoveries in progress (restart + reload), shared by every request that saw the worker die.
     recovering: RefCell<HashMap<usize, futures::future::Shared<futures::future::LocalBoxFuture<'static, Result<(), String>>>>>,
+    /// Per partition: its last out-of-memory note (see `crate::heap`), until its next reply.
+    out_of_memory: RefCell<HashMap<usize, (u64, u64)>>,
     script_url: String,
 }
 
@@ -334,6 +336,7 @@ impl Pool {
             pending: Default::default(),
             ready: Default::default(),
             recovering: Default::default(),
+            out_of_memory: Default::default(),
             script_url,
         }));
         let mut waits = Vec::new();
@@ -363,6 +366,11 @@ impl Pool {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(inner) = inner.upgrade() else { return };
             let (text, attachment) = split_message(&ev.data());
+            if let Some(note) = glint_protocol::parse_out_of_memory(&text) {
+                inner.out_of_memory.borrow_mut().insert(i, note);
+                return;
+            }
+            inner.out_of_memory.borrow_mut().remove(&i);
             let msg: Msg<FromPartition> = match serde_json::from_str(&text) {
                 Ok(m) => m,
                 Err(_) => return,
@@ -389,7 +397,10 @@ impl Pool {
             ev.prevent_default();
             ev.stop_propagation();
             let Some(inner) = inner.upgrade() else { return };
-            let what = ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).unwrap_or_else(|| "it failed".into());
+            let what = match inner.out_of_memory.borrow_mut().remove(&i) {
+                Some((wanted, heap)) => glint_protocol::out_of_memory_text(wanted, heap),
+                None => ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).unwrap_or_else(|| "it failed".into()),
+            };
             let failed: Vec<u64> = inner.pending.borrow().iter().filter(|(_, (p, _))| *p == i).map(|(id, _)| *id).collect();
             for id in failed {
                 if let Some((_, tx)) = inner.pending.borrow_mut().remove(&id) {
@@ -485,7 +496,8 @@ impl Pool {
 }
 
 pub fn worker_died(i: usize, what: &str) -> EngineError {
-    EngineError::new(ErrorKind::Execution, format!("partition worker {i} stopped ({what}); it may have run out of memory"))
+    let why = if what.contains("out of memory") { String::new() } else { "; it may have run out of memory".into() };
+    EngineError::new(ErrorKind::Execution, format!("partition worker {i} stopped ({what}){why}"))
 }
 
 /// A `blob:` URL of the partition workers' bootstrap: it loads the

@@ -82,7 +82,17 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
+/// An error naming the compression when `head` (an input's first bytes) is
+/// compressed some way other than gzip, which Glint cannot read.
+pub fn refuse_compression(head: &[u8], what: &str) -> Result<(), String> {
+    match glint_engine::ingest::Compression::sniff(head) {
+        Some(c) if c != glint_engine::ingest::Compression::Gzip => Err(c.unsupported(what)),
+        _ => Ok(()),
+    }
+}
+
 pub async fn gunzip_if_needed(bytes: Vec<u8>, progress: ProgressFn<'_>) -> Result<(Vec<u8>, bool), String> {
+    refuse_compression(&bytes, "the log")?;
     if !is_gzip(&bytes) {
         return Ok((bytes, false));
     }

@@ -14,7 +14,7 @@ use std::ops::Range;
 use futures::channel::oneshot;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
-use crate::source::{gunzip_if_needed, is_gzip, next_chunk};
+use crate::source::{gunzip_if_needed, is_gzip, next_chunk, refuse_compression};
 
 /// One partition's input: bytes `bytes_offset..` of the log, covering the
 /// byte before `start` and the end of the line that straddles `end`.
@@ -120,6 +120,9 @@ pub async fn split_download(
     let mut first = true;
     while let Some(chunk) = next_chunk(&reader).await? {
         read += chunk.len() as u64;
+        if first {
+            refuse_compression(&chunk, "the log")?;
+        }
         if first && is_gzip(&chunk) {
             // Compressed: offsets are in the decompressed log; read all, gunzip, split.
             let mut all = chunk;

@@ -463,7 +463,8 @@ async fn prepare(input: &Input, progress: &mut dyn FnMut(&str, u64, Option<u64>)
     match input {
         Input::File(file) => {
             let size = file.size() as u64;
-            let head = crate::partition::slice_bytes(file, 0, 2).await?;
+            let head = crate::partition::slice_bytes(file, 0, 10.min(size)).await?;
+            crate::source::refuse_compression(&head, &format!("`{}`", file.name()))?;
             if !is_gzip(&head) && !file.name().ends_with(".gz") {
                 let ranges = Ranges::Direct { size, source: RangeSource::File, file: Some(file.clone()) };
                 return Ok((ranges, RawSource::File(file.clone())));
@@ -503,11 +504,11 @@ fn is_gzip(bytes: &[u8]) -> bool {
 }
 
 /// The size of `url` when its server answers Range requests (a ranged GET
-/// of the first two bytes: 206 with a `Content-Range` total) and the log is
-/// not gzip; `None` otherwise (then it is downloaded whole).
+/// of the first ten bytes: 206 with a `Content-Range` total) and the log is
+/// not compressed; `None` otherwise (then it is downloaded whole).
 async fn probe_ranges(url: &str) -> Option<u64> {
     let headers = web_sys::Headers::new().ok()?;
-    headers.set("Range", "bytes=0-1").ok()?;
+    headers.set("Range", "bytes=0-9").ok()?;
     let init = web_sys::RequestInit::new();
     init.set_headers(&headers);
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
@@ -520,7 +521,8 @@ async fn probe_ranges(url: &str) -> Option<u64> {
     let total = range.rsplit('/').next()?.trim().parse::<u64>().ok()?;
     let body = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
     let head = Uint8Array::new(&body).to_vec();
-    if is_gzip(&head) { None } else { Some(total) }
+    // Compressed logs are downloaded whole (gunzipped, or refused by name).
+    if glint_engine::ingest::Compression::sniff(&head).is_some() { None } else { Some(total) }
 }
 
 /// A line in the browser's console (timings for whoever looks at devtools).

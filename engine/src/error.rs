@@ -86,6 +86,7 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
+#[cfg(feature = "query")]
 impl From<datafusion::error::DataFusionError> for EngineError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
         use datafusion::error::DataFusionError as D;

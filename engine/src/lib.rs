@@ -24,17 +24,26 @@
 //! assert_eq!(glint_engine::table::to_csv(&out.batches).unwrap(), "n\n1\n");
 //! ```
 
+#[cfg(feature = "query")]
 pub mod ab;
+#[cfg(feature = "query")]
 pub mod cell;
+#[cfg(feature = "query")]
 pub mod distributed;
 pub mod error;
+#[cfg(feature = "query")]
 pub mod explore;
+#[cfg(feature = "query")]
 pub mod hint;
 pub mod ingest;
+#[cfg(feature = "query")]
 pub mod kpi;
 pub mod sample;
+#[cfg(feature = "query")]
 pub mod sequential;
+#[cfg(feature = "query")]
 pub mod session;
+#[cfg(feature = "query")]
 pub mod table;
 
 pub use error::{EngineError, ErrorKind};

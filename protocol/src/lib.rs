@@ -174,6 +174,30 @@ pub const ATTACHMENT_FIELD: &str = "attachment";
 /// The JSON text of a message with an attachment.
 pub const TEXT_FIELD: &str = "text";
 
+/// A worker whose allocation failed posts `"{OUT_OF_MEMORY_NOTE}{wanted} {heap}"`
+/// (bytes asked for, bytes of wasm memory it holds) to its parent, outside the
+/// JSON protocol: written without allocating, just before the worker most
+/// likely dies. The parent keeps the last note and names it if the worker's
+/// `error` event follows; a reply in between (a `try_reserve` that failed
+/// gracefully) clears it.
+pub const OUT_OF_MEMORY_NOTE: &str = "glint:out-of-memory ";
+
+/// Reads an [`OUT_OF_MEMORY_NOTE`] message: `(wanted, heap)` in bytes.
+pub fn parse_out_of_memory(text: &str) -> Option<(u64, u64)> {
+    let (wanted, heap) = text.strip_prefix(OUT_OF_MEMORY_NOTE)?.split_once(' ')?;
+    Some((wanted.parse().ok()?, heap.parse().ok()?))
+}
+
+/// What a worker that died after an [`OUT_OF_MEMORY_NOTE`] ran into, in words.
+pub fn out_of_memory_text(wanted: u64, heap: u64) -> String {
+    let mib = |b: u64| format!("{:.0} MiB", b as f64 / (1u64 << 20) as f64);
+    format!(
+        "it ran out of memory: it held {} and needed {} more, and a browser worker has at most 4 GiB",
+        mib(heap),
+        mib(wanted)
+    )
+}
+
 /// Replies and events from the engine worker to the app.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -163,9 +163,14 @@ async fn cancel(State(api): State<Api>, Path(id): Path<String>) -> Response {
         Some(Ok(s)) => Json(s).into_response(),
         Some(Err(s)) => error(
             StatusCode::CONFLICT,
-            ApiError::new("finished", format!("job `{id}` already finished ({})", serde_json::to_value(s.state).unwrap_or_default())),
+            ApiError::new("finished", format!("job `{id}` already finished ({})", word(s.state))),
         ),
     }
+}
+
+/// A job state's wire word (its serde name), for messages.
+fn word(state: crate::jobs::JobState) -> String {
+    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 #[derive(serde::Deserialize)]
@@ -200,7 +205,12 @@ async fn result(State(api): State<Api>, Path((id, index)): Path<(String, usize)>
             StatusCode::CONFLICT,
             ApiError::new(
                 "no_result",
-                format!("job `{id}` has no result {index} ({} of {} cells done, {:?})", s.cells_done, s.cells_total, s.state),
+                format!(
+                    "job `{id}` has no result {index} ({} of {} cells done, {})",
+                    s.cells_done,
+                    s.cells_total,
+                    word(s.state)
+                ),
             ),
         ),
     }

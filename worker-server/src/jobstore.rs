@@ -36,6 +36,14 @@ impl JobStore {
              );",
         )
         .with_context(|| format!("setting up the job database {}", path.display()))?;
+        // Requests are kept as submitted (a presigned URL's query string too, to
+        // rerun queued jobs after a restart): readable by the server's user only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("making the job database {} private", path.display()))?;
+        }
         Ok(JobStore { conn: Mutex::new(conn) })
     }
 

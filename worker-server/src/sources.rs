@@ -109,17 +109,50 @@ impl Source {
         }
     }
 
-    /// Reads the whole source.
+    /// Reads the whole source, gunzipped when it is gzip (other compressions are refused).
     pub async fn fetch(&self, config: &Config) -> Result<bytes::Bytes, SourceError> {
-        match self {
-            Source::Sample => Ok(glint_engine::sample::generate(&glint_engine::sample::SampleSpec::default()).into()),
-            Source::File(path) => tokio::fs::read(path).await.map(Into::into).map_err(|e| file_error(path, e)),
+        let bytes = match self {
+            Source::Sample => return Ok(glint_engine::sample::generate(&glint_engine::sample::SampleSpec::default()).into()),
+            Source::File(path) => tokio::fs::read(path).await.map(bytes::Bytes::from).map_err(|e| file_error(path, e))?,
             Source::Remote { url } => {
                 let (store, path) = store(url, config)?;
                 let got = store.get(&path).await.map_err(|e| remote_error(url, e))?;
-                got.bytes().await.map_err(|e| remote_error(url, e))
+                got.bytes().await.map_err(|e| remote_error(url, e))?
             }
+        };
+        let what = match self {
+            Source::File(path) => format!("`{}`", path.file_name().unwrap_or_default().to_string_lossy()),
+            Source::Remote { url } => format!("`{}`", redact(url)),
+            Source::Sample => "the sample".into(),
+        };
+        let limit = config.jobs.memory_limit_mb.saturating_mul(1 << 20);
+        tokio::task::spawn_blocking(move || decompress(bytes, &what, limit))
+            .await
+            .map_err(|e| SourceError::new("internal", format!("decompressing the log failed: {e}")))?
+    }
+}
+
+/// `bytes` as they are, or gunzipped (at most `limit` bytes out); other
+/// compressions get an error naming them.
+fn decompress(bytes: bytes::Bytes, what: &str, limit: u64) -> Result<bytes::Bytes, SourceError> {
+    use std::io::Read;
+    match glint_engine::ingest::Compression::sniff(&bytes) {
+        None => Ok(bytes),
+        Some(glint_engine::ingest::Compression::Gzip) => {
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut out)
+                .map_err(|e| SourceError::new("invalid_source", format!("{what} starts like gzip but does not decompress: {e}")))?;
+            if out.len() as u64 > limit {
+                return Err(SourceError::new(
+                    "too_large",
+                    format!("{what} decompresses to more than the memory limit ({} MiB)", limit >> 20),
+                ));
+            }
+            Ok(out.into())
         }
+        Some(other) => Err(SourceError::new("unsupported_compression", other.unsupported(what))),
     }
 }
 

@@ -32,7 +32,7 @@ fn an_s3_object_is_read_memoized_and_read_again_when_it_changes() {
     let moto = Moto::start();
     moto.create_bucket("glint");
     moto.put("glint/logs/small.ndjson", SMALL);
-    let server = try_serve(&moto.config(), &[], &CREDENTIALS).unwrap();
+    let mut server = try_serve(&moto.config(), &[], &CREDENTIALS).unwrap();
     let source = "s3://glint/logs/small.ndjson";
     let mut seen = Vec::new();
 
@@ -65,6 +65,12 @@ fn an_s3_object_is_read_memoized_and_read_again_when_it_changes() {
     seen.push(done);
 
     assert_no_secrets(&server, &seen, &[KEY_ID, SECRET, "hunter2", "hunter3"]);
+    let logs = server.stop_and_logs();
+    for secret in [KEY_ID, SECRET, "hunter2", "hunter3"] {
+        assert!(!logs.contains(secret), "{secret:?} is in the server's log: {logs}");
+    }
+    let db = std::fs::metadata(server.dir.join("jobs.sqlite")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&db.permissions()) & 0o777, 0o600, "the job database is private");
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub const NEEDS: Needs = Needs {
     chromium: false,
     e2e_node: false,
     moto: false,
+    fuzz: false,
 };
 
 /// `cargo xtask build`: bootstrap, then [`app`].

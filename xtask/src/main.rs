@@ -7,13 +7,16 @@
 //! cargo xtask test [--no-wasm] [--no-e2e] # native, wasm-in-Chromium and end-to-end tests
 //! cargo xtask sample --out PATH [--users N] [--days N] [--seed S]
 //! cargo xtask bench [--size 1GB] [--build-app] [--timeout-s N]
+//! cargo xtask fuzz [--secs N] [--merge] [TARGET…]
+//! cargo xtask load [--clients N] [--jobs N]
 //! ```
 //!
 //! Each command first installs the tools it needs and lacks ([`tools`]), runs every child process
 //! with one shared target directory and a pinned `PATH` ([`workspace`]), and times its steps
 //! ([`steps`]). Code map: `args.rs` (hand-rolled argument parsing), `build.rs` (Trunk build),
 //! `precompress.rs` (gzip/brotli copies of `dist/`), `dev.rs`, `test.rs`, `sample.rs`, `bench.rs`
-//! (Glint against DuckDB and DuckDB-WASM; the measuring lives in `tests/bench/`).
+//! (Glint against DuckDB and DuckDB-WASM; the measuring lives in `tests/bench/`), `fuzz.rs`
+//! (libFuzzer runs of `fuzz/`), `load.rs` (the server's load test, larger).
 //!
 //! **Invariant:** std + anyhow only, so `cargo xtask` is ready seconds after a fresh clone.
 
@@ -21,6 +24,8 @@ mod args;
 mod bench;
 mod build;
 mod dev;
+mod fuzz;
+mod load;
 mod precompress;
 mod sample;
 mod steps;
@@ -43,10 +48,12 @@ Commands:
                                  then gzip/brotli copies of dist's .wasm and .js files
   dev [--host H] [--port N]      build, build worker-server, serve the app
                                  (default http://127.0.0.1:8080/)
-  test [--no-wasm] [--no-e2e]    native tests, engine tests on wasm32 in headless Chromium,
-                                 app build + end-to-end browser tests
+  test [--no-wasm] [--no-e2e] [--no-fuzz]
+                                 native tests, a short fuzz run, engine tests on wasm32 in
+                                 headless Chromium, app build + end-to-end browser tests
                                    --no-wasm  skip the wasm32 engine tests
                                    --no-e2e   skip the app build and the end-to-end tests
+                                   --no-fuzz  skip the short fuzz run
   sample --out PATH [...]        write the sample log (`worker-server sample`; --users,
                                  --days, --seed are passed through)
   bench [--size 1GB] [--build-app] [--timeout-s N]
@@ -56,11 +63,20 @@ Commands:
                                  all agree, print the times, rewrite BENCHMARKS.md's table
                                    --build-app  rebuild dist/ first (built when missing)
                                    --timeout-s  time limit per engine (default 3600)
+  fuzz [--secs N] [--merge] [TARGET...]
+                                 run the fuzz targets (ndjson_ingest, notebook_codec,
+                                 share_codec; default all) under libFuzzer, N seconds each
+                                 (default 60); crashes land in fuzz/artifacts/
+                                   --merge  add new coverage to the kept corpus fuzz/corpus/
+  load [--clients N] [--jobs N]  the worker server's load test over HTTP on 127.0.0.1 with N
+                                 concurrent clients x N jobs each (default 32 x 25), then a
+                                 kill -9 under load; prints throughput, p50/p99 and memory
   help                           this text
 
 Every command installs what it needs and lacks first (apt: clang, llvm, chromium,
 chromium-driver; rustup: wasm32 target; cargo: wasm-bindgen-cli as pinned by Cargo.lock,
-trunk 0.21.14; npm: binaryen 132 into .tools/). All builds share one target directory:
+trunk 0.21.14, cargo-fuzz 0.13.2 and a nightly toolchain for fuzzing; npm: binaryen 132 into
+.tools/). All builds share one target directory:
 $GLINT_TARGET_DIR, default ~/.cache/glint/target.";
 
 fn main() -> ExitCode {
@@ -111,6 +127,7 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let options = test::TestOptions {
                 wasm: !args.flag("--no-wasm"),
                 e2e: !args.flag("--no-e2e"),
+                fuzz: !args.flag("--no-fuzz"),
             };
             args.finish()?;
             let ws = Workspace::locate()?;
@@ -138,6 +155,33 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             args.finish()?;
             let ws = Workspace::locate()?;
             bench::run(&ws, &options)
+        }
+        "fuzz" => {
+            let defaults = fuzz::FuzzOptions::default();
+            let secs = match args.value("--secs")? {
+                Some(s) => s.parse().map_err(|_| anyhow::anyhow!("--secs: `{s}` is not a number of seconds"))?,
+                None => defaults.secs,
+            };
+            let merge = args.flag("--merge");
+            let options = fuzz::FuzzOptions { secs, merge, targets: args.into_rest() };
+            let ws = Workspace::locate()?;
+            fuzz::run(&ws, &options)
+        }
+        "load" => {
+            let defaults = load::LoadOptions::default();
+            let count = |name: &str, value: Option<String>, default: usize| -> Result<usize> {
+                match value {
+                    Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}: `{v}` is not a count")),
+                    None => Ok(default),
+                }
+            };
+            let options = load::LoadOptions {
+                clients: count("--clients", args.value("--clients")?, defaults.clients)?,
+                jobs: count("--jobs", args.value("--jobs")?, defaults.jobs)?,
+            };
+            args.finish()?;
+            let ws = Workspace::locate()?;
+            load::run(&ws, &options)
         }
         other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }

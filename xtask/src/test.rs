@@ -5,6 +5,7 @@
 //!    (`cargo test -p glint-app`, `cargo test -p export-wasm`: separate invocations, since
 //!    together they would unify features differently and rebuild DataFusion); worker-server's S3
 //!    tests run against moto's S3 server, named by `GLINT_MOTO_SERVER` ([`tools::moto_server`]);
+//!    then each fuzz target for 20 s under libFuzzer ([`crate::fuzz`]; `--no-fuzz` skips it);
 //! 2. wasm: the engine's tests on wasm32 in headless Chromium
 //!    (`cargo test -p engine-wasm --target wasm32-unknown-unknown --release`; the runner is
 //!    `wasm-bindgen-test-runner`, set in `.cargo/config.toml`, with chromedriver and
@@ -28,6 +29,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::build;
+use crate::fuzz;
 use crate::steps::Steps;
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM, Needs};
 use crate::workspace::Workspace;
@@ -38,9 +40,15 @@ pub struct TestOptions {
     pub wasm: bool,
     /// Build the app and the server and run the end-to-end tests.
     pub e2e: bool,
+    /// Run each fuzz target briefly.
+    pub fuzz: bool,
 }
 
-const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server)";
+/// Seconds per fuzz target in the short run.
+const FUZZ_SECS: u64 = 20;
+
+const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server, fuzz corpora)";
+const FUZZ: &str = "short fuzz run (cargo xtask fuzz --secs 20)";
 const APP: &str = "app model and Parquet export tests (native)";
 const WASM: &str = "wasm engine tests (headless Chromium)";
 const BUILD: &str = "build app (trunk) and worker-server";
@@ -54,6 +62,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> Result<()> {
         chromium: options.wasm || options.e2e,
         e2e_node: options.e2e,
         moto: true,
+        fuzz: options.fuzz,
     };
     tools::bootstrap(ws, needs)?;
 
@@ -127,6 +136,8 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             "glint-engine",
             "-p",
             "worker-server",
+            "-p",
+            "glint-fuzz",
         ]))
     });
     let native = native.and_then(|()| {
@@ -134,6 +145,15 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             ws.run(ws.cargo().args(["test", "-p", "glint-app"]))?;
             ws.run(ws.cargo().args(["test", "-p", "export-wasm"]))
         })
+    });
+    let native = native.and_then(|()| {
+        if options.fuzz {
+            let short = fuzz::FuzzOptions { secs: FUZZ_SECS, ..fuzz::FuzzOptions::default() };
+            steps.run(FUZZ, || fuzz::fuzz_steps(ws, &short, &mut Steps::new()))
+        } else {
+            steps.skip(FUZZ, "--no-fuzz");
+            Ok(())
+        }
     });
     if let Err(error) = native {
         if let Some((mut child, _)) = background.take() {

@@ -14,6 +14,8 @@
 //! | binaryen 132 | `.tools/node_modules/.bin/wasm-opt` | `npm install --prefix .tools` |
 //! | e2e node modules | `tests/e2e/node_modules` | `npm ci` (`npm install` without a lock) |
 //! | moto's S3 server (tests) | the venv's `moto.__version__` = [`MOTO_VERSION`] | venv + pip ([`PipVenv`]) |
+//! | nightly toolchain (fuzzing) | `rustup toolchain list` | `rustup toolchain install nightly --profile minimal` |
+//! | cargo-fuzz | `cargo fuzz --version` = [`CARGO_FUZZ_VERSION`] | `cargo install --locked` |
 //!
 //! Debian's binaryen (108) breaks wasm-bindgen output, so the npm build comes first on the
 //! children's `PATH` (see [`crate::workspace`]) and `Trunk.toml` pins `wasm_opt = "version_132"`.
@@ -36,6 +38,8 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// PyPI `moto` release whose `moto_server` is the S3 server of `worker-server/tests/s3.rs`.
 pub const MOTO_VERSION: &str = "5.2.5";
+/// cargo-fuzz release (`cargo xtask fuzz`; libFuzzer needs a nightly toolchain).
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -52,6 +56,8 @@ pub struct Needs {
     pub e2e_node: bool,
     /// moto's S3-compatible server in a venv ([`moto_server`]).
     pub moto: bool,
+    /// A nightly toolchain and cargo-fuzz.
+    pub fuzz: bool,
 }
 
 /// Installs whatever `needs` asks for and is missing; prints one line when all is present.
@@ -73,6 +79,9 @@ pub fn bootstrap(ws: &Workspace, needs: Needs) -> Result<()> {
     }
     if needs.moto {
         moto(ws, &mut steps)?;
+    }
+    if needs.fuzz {
+        cargo_fuzz(ws, &mut steps)?;
     }
     let (installed, _) = steps.counts();
     let what = if installed == 0 {
@@ -276,6 +285,30 @@ fn check_trunk_pin(ws: &Workspace, version: &str) -> Result<()> {
         ),
         None => bail!("Trunk.toml has no `wasm_bindgen = \"{version}\"` under [tools]"),
     }
+}
+
+/// A nightly toolchain (any: libFuzzer's instrumentation needs one) and cargo-fuzz at
+/// [`CARGO_FUZZ_VERSION`].
+fn cargo_fuzz(ws: &Workspace, steps: &mut Steps) -> Result<()> {
+    let has_nightly = ws
+        .probe("rustup", &["toolchain", "list"])
+        .is_some_and(|list| list.lines().any(|line| line.starts_with("nightly")));
+    if !has_nightly {
+        steps.run("install a nightly toolchain (rustup)", || {
+            ws.run(ws.cmd("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))
+        })?;
+    }
+    let wanted = format!("cargo-fuzz {CARGO_FUZZ_VERSION}");
+    if ws.probe("cargo", &["fuzz", "--version"]) == Some(wanted.clone()) {
+        return Ok(());
+    }
+    steps.run(&format!("install cargo-fuzz {CARGO_FUZZ_VERSION} (cargo install)"), || {
+        ws.run(
+            ws.cargo()
+                .args(["install", "--locked", "--force", &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}")])
+                .env_remove("CARGO_TARGET_DIR"),
+        )
+    })
 }
 
 /// Trunk at [`TRUNK_VERSION`].

@@ -18,12 +18,14 @@
 //! split, the rows, schema and report are the same.
 
 mod build;
+mod compression;
 mod lines;
 mod scan;
 mod shape;
 mod timestamp;
 
 pub use build::{FinishedPartition, finish_partition};
+pub use compression::Compression;
 pub use lines::{Line, Lines, RangeInput, split_ranges};
 pub use scan::{KindCounts, PartitionScan, scan_partition};
 pub use shape::{ColumnType, LINE_COLUMN, OFFSET_COLUMN, PlanField, ScanSummary, SchemaPlan, Shape, type_text};

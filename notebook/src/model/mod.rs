@@ -210,8 +210,20 @@ impl Notebook {
         if from == to {
             return Ok(());
         }
+        let before = self.clone();
         if let Some(cell) = self.remove(from) {
             self.place(to, cell);
+        }
+        // A Markdown cell can end in an unclosed ``` fence only when it is
+        // the file's last; moved elsewhere, that fence would swallow the
+        // cells after it when the file is read again (found by fuzzing).
+        let code = |nb: &Notebook| nb.cells.iter().filter(|c| c.kind().is_code()).count();
+        let reread = crate::codec::parse(&self.to_text());
+        if !reread.as_ref().is_ok_and(|nb| code(nb) == code(self)) {
+            *self = before;
+            return Err(NotebookError::edit(
+                "moving this cell would change the cells when the file is read again: a Markdown cell has an unclosed ``` fence; close it first",
+            ));
         }
         Ok(())
     }
