@@ -360,7 +360,8 @@ fn on_worker_event(event: WorkerEvent, load: RwSignal<LoadState>, engine_error: 
         // queries cannot run either.
         WorkerEvent::Failed(message) => {
             if load.with_untracked(|l| matches!(l, LoadState::Loaded(_))) {
-                engine_error.set(Some(format!("{message}. Reload the page to restart it.")));
+                engine_error.set(Some(format!("{message}. Reload the page to restart it (the notebook will not run by itself then).")));
+                let _ = browser::save_local(browser::ENGINE_STOPPED_KEY, &message);
             }
         }
         WorkerEvent::Stray { body: FromWorker::Error { kind, message, .. }, .. } => {

@@ -11,6 +11,10 @@ use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url};
 pub const NOTEBOOK_KEY: &str = "glint.notebook.v1";
 /// Where the data source is kept between reloads.
 pub const SOURCE_KEY: &str = "glint.source.v1";
+/// Why the engine worker stopped while the page was in use (set when it
+/// dies, read once by the next load: that load does not run the notebook,
+/// which would likely stop it again).
+pub const ENGINE_STOPPED_KEY: &str = "glint.engine-stopped.v1";
 
 /// Best-effort text of a thrown JS value.
 pub fn js_text(value: &JsValue) -> String {

@@ -438,7 +438,16 @@ impl Ctx {
                     if self.load.with_untracked(|l| matches!(l, LoadState::Loaded(_))) {
                         // The overview first: it is what a new log is looked at with.
                         crate::explorer::request_overview(self);
-                        self.run_all();
+                        match browser::load_local(browser::ENGINE_STOPPED_KEY) {
+                            // The last page's engine died running this notebook: not again by itself.
+                            Some(why) => {
+                                browser::remove_local(browser::ENGINE_STOPPED_KEY);
+                                self.complain(format!(
+                                    "The notebook was not run, because the engine stopped last time ({why}). Change the cell that stopped it, then run cells with Shift+Enter."
+                                ));
+                            }
+                            None => self.run_all(),
+                        }
                     }
                 },
             );

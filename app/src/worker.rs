@@ -111,7 +111,13 @@ impl EngineWorker {
         let on_error = {
             let worker = worker.clone();
             let dispatch = dispatch.clone();
+            let stopped = Cell::new(false);
             Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+                // Only the first error counts: a dying worker can report more
+                // (after an out-of-memory abort, a poisoned task queue panics).
+                if stopped.replace(true) {
+                    return;
+                }
                 let message = match out_of_memory.take() {
                     Some((wanted, heap)) => format!(
                         "the engine worker stopped: {}. Ask for less (aggregate, filter or LIMIT the rows), or run the notebook on the server",

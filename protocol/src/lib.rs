@@ -190,7 +190,11 @@ pub fn parse_out_of_memory(text: &str) -> Option<(u64, u64)> {
 
 /// What a worker that died after an [`OUT_OF_MEMORY_NOTE`] ran into, in words.
 pub fn out_of_memory_text(wanted: u64, heap: u64) -> String {
-    let mib = |b: u64| format!("{:.0} MiB", b as f64 / (1u64 << 20) as f64);
+    let mib = |b: u64| match b {
+        0..1024 => format!("{b} bytes"),
+        1024..1_048_576 => format!("{:.0} KiB", b as f64 / 1024.0),
+        _ => format!("{:.0} MiB", b as f64 / (1u64 << 20) as f64),
+    };
     format!(
         "it ran out of memory: it held {} and needed {} more, and a browser worker has at most 4 GiB",
         mib(heap),

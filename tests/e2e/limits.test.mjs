@@ -60,12 +60,23 @@ describe('Glint at the browser limits', () => {
     assert.ok(cell, `the query neither finished nor failed within the cell timeout (${(Date.now() - started) / 1000} s)`);
     const shown = await cellResult(cell);
     assert.equal(shown.state, 'failed');
-    assert.match(shown.error, /the engine worker stopped: it ran out of memory: it held \d+ MiB and needed \d+ MiB more, and a browser worker has at most 4 GiB\. Ask for less/);
+    assert.match(shown.error, /the engine worker stopped: it ran out of memory: it held \d+ MiB and needed \d+ (bytes|KiB|MiB) more, and a browser worker has at most 4 GiB\. Ask for less/);
     assert.match(await textOf(page, '#engine-error'), /ran out of memory.*Reload the page to restart it/);
+    // After a reload the engine works, and the notebook (which still holds
+    // the exhausting cell) is not run by itself.
     await page.reload();
     await page.locator('#row-count').waitFor({ timeout: LOAD_TIMEOUT_MS });
+    await page.locator('#notice').waitFor();
+    assert.match(await textOf(page, '#notice'), /The notebook was not run, because the engine stopped last time \(the engine worker stopped: it ran out of memory/);
     const again = await addSqlCell(page, 'SELECT count(*) AS n FROM events');
     assert.equal((await cellResult(again)).error, null);
+    // The next reload runs the notebook as usual.
+    await page.locator('#notebook > .cell').last().locator('button[title="Delete cell"]').click();
+    const exhausting = page.locator('#notebook > .cell').last();
+    await exhausting.locator('button[title="Delete cell"]').click();
+    await page.reload();
+    await page.locator('#row-count').waitFor({ timeout: LOAD_TIMEOUT_MS });
+    await page.waitForFunction(() => document.querySelectorAll('.cell-status[data-state="done"]').length > 0, null, { timeout: LOAD_TIMEOUT_MS });
     await page.context().close();
   });
 });
