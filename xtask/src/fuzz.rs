@@ -88,7 +88,8 @@ pub fn fuzz_steps(ws: &Workspace, options: &FuzzOptions, steps: &mut Steps) -> R
         println!("    ({target}: {} of fuzzing)", seconds(started.elapsed()));
         if options.merge {
             steps.run(&format!("merge {target}'s new coverage into fuzz/corpus/{target}"), || {
-                ws.run(fuzz("run").arg(target).arg(&kept).arg(&work).arg("--").arg("-merge=1"))
+                // Edge coverage only: a corpus small enough to keep in git and replay in CI.
+                ws.run(fuzz("run").arg(target).arg(&kept).arg(&work).args(["--", "-merge=1", "-use_counters=0", "-use_cmp=0"]))
             })?;
         }
     }
