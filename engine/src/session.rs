@@ -60,7 +60,8 @@ pub struct Session {
     ctx: SessionContext,
     report: IngestReport,
     fields: Vec<FieldInfo>,
-    target_partitions: usize,
+    /// Run queries as one stream without spawning (one partition, no tokio runtime).
+    sequential: bool,
     placement: Placement,
     /// The `events` table of a partition worker.
     worker_table: Option<Arc<EventsTable>>,
@@ -94,7 +95,7 @@ impl Session {
             ctx,
             report: dataset.report.clone(),
             fields: dataset.fields.clone(),
-            target_partitions: target,
+            sequential: target == 1,
             placement: Placement::Local,
             worker_table: None,
             results: Default::default(),
@@ -118,7 +119,7 @@ impl Session {
             ctx,
             report: IngestReport::default(),
             fields: Vec::new(),
-            target_partitions: partitions,
+            sequential: partitions == 1,
             placement: Placement::Worker { index, partitions },
             worker_table: Some(table),
             results: Default::default(),
@@ -143,11 +144,28 @@ impl Session {
             ctx,
             report,
             fields,
-            target_partitions: partitions,
+            sequential: partitions == 1,
             placement: Placement::Coordinator { partitions, executor },
             worker_table: None,
             results: Default::default(),
         })
+    }
+
+    /// A session over a context that already has `events` registered, with
+    /// the ingest's report and fields (a Ballista cluster's context, whose
+    /// `events` its executors read: see the `glint-cluster` crate). Queries
+    /// run with DataFusion's `collect`, which for such a context means: by
+    /// the cluster. `ctx` should be configured with [`session_config`].
+    pub fn with_context(ctx: SessionContext, report: IngestReport, fields: Vec<FieldInfo>) -> Session {
+        Session {
+            ctx,
+            report,
+            fields,
+            sequential: false,
+            placement: Placement::Local,
+            worker_table: None,
+            results: Default::default(),
+        }
     }
 
     /// In a coordinator: how `sql` would be split between the partition
@@ -215,7 +233,7 @@ impl Session {
         }
         let df = self.dataframe(sql, params).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = if self.target_partitions == 1 {
+        let batches = if self.sequential {
             // No tokio runtime in a browser worker: run without spawning.
             use futures::TryStreamExt;
             let task = Arc::new(df.task_ctx());
@@ -304,11 +322,16 @@ impl Session {
     }
 }
 
-fn config(target_partitions: usize) -> SessionConfig {
-    SessionConfig::new()
-        .with_target_partitions(target_partitions)
+/// `base` with what every Glint session plans with (UTC, information
+/// schema) and `target_partitions` partitions.
+pub fn session_config(base: SessionConfig, target_partitions: usize) -> SessionConfig {
+    base.with_target_partitions(target_partitions)
         .with_information_schema(true)
         .set_str("datafusion.execution.time_zone", "+00:00")
+}
+
+fn config(target_partitions: usize) -> SessionConfig {
+    session_config(SessionConfig::new(), target_partitions)
 }
 
 /// Workers and their coordinator must plan alike: no filters that one side

@@ -30,6 +30,13 @@
 //! region = "us-east-1"
 //! allow_http = false
 //! # credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment
+//!
+//! [cluster]                   # past one machine: Apache DataFusion Ballista (README "Scaling out")
+//! engine = "ballista"         # "none" (the default): every job runs here
+//! scheduler = "df://127.0.0.1:50050"  # a glint-scheduler
+//! threshold_mb = 1024         # logs at least this big run on the cluster (0: every job that can)
+//! ranges = 16                 # byte ranges the executors ingest (the cluster's partitions)
+//! shared_data_dir = false     # true: data_dir is mounted at the same path on every executor
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -43,6 +50,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub jobs: JobsConfig,
     pub s3: S3Config,
+    pub cluster: ClusterConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,9 +89,39 @@ pub struct S3Config {
     pub allow_http: bool,
 }
 
+/// Where jobs too large for this machine go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    pub engine: ClusterEngine,
+    pub scheduler: String,
+    pub threshold_mb: u64,
+    pub ranges: usize,
+    pub shared_data_dir: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterEngine {
+    None,
+    Ballista,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            engine: ClusterEngine::None,
+            scheduler: format!("df://127.0.0.1:{}", glint_cluster::DEFAULT_SCHEDULER_PORT),
+            threshold_mb: 1024,
+            ranges: 16,
+            shared_data_dir: false,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
-        Config { server: ServerConfig::default(), jobs: JobsConfig::default(), s3: S3Config::default() }
+        Config { server: ServerConfig::default(), jobs: JobsConfig::default(), s3: S3Config::default(), cluster: ClusterConfig::default() }
     }
 }
 
@@ -147,6 +185,15 @@ impl Config {
         if j.timeout_secs == 0 || j.memory_limit_mb == 0 {
             anyhow::bail!("[jobs] timeout_secs and memory_limit_mb must be at least 1");
         }
+        let c = &self.cluster;
+        if c.engine == ClusterEngine::Ballista {
+            if c.ranges == 0 {
+                anyhow::bail!("[cluster] ranges must be at least 1");
+            }
+            if !c.scheduler.starts_with("df://") {
+                anyhow::bail!("[cluster] scheduler must be df://HOST:PORT (a glint-scheduler), not `{}`", c.scheduler);
+            }
+        }
         Ok(())
     }
 
@@ -170,6 +217,8 @@ mod tests {
             ("[jobs]\nthreads = 0\n", "[jobs] threads must be at least 1"),
             ("[server]\nprot = 1\n", "unknown field `prot`"),
             ("[jobs]\ntimeout_secs = \"x\"\n", "invalid type: string \"x\", expected u64"),
+            ("[cluster]\nengine = \"spark\"\n", "unknown variant `spark`, expected `none` or `ballista`"),
+            ("[cluster]\nengine = \"ballista\"\nscheduler = \"http://x:1\"\n", "[cluster] scheduler must be df://HOST:PORT"),
         ];
         for (text, expected) in cases {
             let e = format!("{:#}", Config::parse(text).unwrap_err());

@@ -6,6 +6,8 @@
 //! ```text
 //! submit ─▶ queued ─(slot free)─▶ running: version? ─▶ memo hit │ fetch ─▶ ingest ─▶ cells… ─▶ succeeded
 //!                                                                                         └──▶ failed │ timed_out │ cancelled
+//!                                   └─ [cluster] and (asked, or the log ≥ threshold_mb):
+//!                                      Ballista: executors ingest the log's ranges ─▶ cells… (same results)
 //! ```
 //!
 //! Each state change bumps the job's `watch` channel; the API turns that
@@ -24,7 +26,8 @@ use glint_protocol::IngestReport;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
-use crate::config::Config;
+use crate::config::{ClusterEngine, Config};
+use glint_cluster::{ClusterSource, S3Options};
 use crate::jobstore::JobStore;
 use crate::plan::{self, Plan};
 use crate::sources::{Source, redact};
@@ -46,6 +49,10 @@ pub struct JobRequest {
     pub timeout_secs: Option<u64>,
     pub memory_limit_mb: Option<u64>,
     pub partitions: Option<usize>,
+    /// `true`: run on the server's Ballista cluster (an error when it has
+    /// none, or the executors cannot read the source); `false`: run here;
+    /// unset: on the cluster when the log is at least `[cluster] threshold_mb`.
+    pub cluster: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,6 +126,9 @@ pub struct JobStatus {
     pub cells_done: usize,
     /// The log was already ingested for an earlier job (same source version).
     pub memoized: bool,
+    /// Where the job ran: `local`, or `ballista df://host:port`; unset until it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     pub ingest: Option<IngestSummary>,
     pub results: Vec<ResultInfo>,
     pub error: Option<ApiError>,
@@ -157,6 +167,7 @@ struct Prepared {
     timeout_secs: u64,
     memory_limit_mb: u64,
     partitions: usize,
+    cluster: Option<bool>,
 }
 
 /// Why a submission was refused (the API maps kinds to status codes).
@@ -240,6 +251,12 @@ impl Jobs {
             }
             _ => return Err(invalid("invalid_request", "give exactly one of `sql` and `notebook`".into())),
         };
+        if req.cluster == Some(true) && self.config.cluster.engine != ClusterEngine::Ballista {
+            return Err(invalid(
+                "no_cluster",
+                "this server has no cluster to run the job on (its config has no [cluster] engine = \"ballista\"); leave out `cluster`".into(),
+            ));
+        }
         if plan.steps.is_empty() {
             return Err(invalid("invalid_notebook", "the notebook has no cells to compute (SQL or analysis)".into()));
         }
@@ -247,11 +264,14 @@ impl Jobs {
             let err = ApiError::new(e.kind, e.message);
             if e.kind == "forbidden" { Refused::Forbidden(err) } else { Refused::Invalid(err) }
         })?;
+        if req.cluster == Some(true) {
+            self.cluster_source(&source).map_err(Refused::Invalid)?;
+        }
         let shown = match &source {
             Source::Remote { url } => redact(url),
             _ => req.source.trim().to_owned(),
         };
-        Ok(Prepared { plan, kind, source, shown, timeout_secs, memory_limit_mb, partitions })
+        Ok(Prepared { plan, kind, source, shown, timeout_secs, memory_limit_mb, partitions, cluster: req.cluster })
     }
 
     /// Queues job `number` (checking the queue's capacity when `bounded`)
@@ -278,6 +298,7 @@ impl Jobs {
             cells_total: p.plan.steps.len(),
             cells_done: 0,
             memoized: false,
+            engine: None,
             ingest: None,
             results: Vec::new(),
             error: None,
@@ -300,7 +321,7 @@ impl Jobs {
             t.order.push_back(id.clone());
             self.evict(&mut t);
         }
-        let (timeout_secs, memory_limit_mb, partitions) = (p.timeout_secs, p.memory_limit_mb, p.partitions);
+        let (timeout_secs, memory_limit_mb, partitions, cluster) = (p.timeout_secs, p.memory_limit_mb, p.partitions, p.cluster);
         let (source, plan) = (p.source, p.plan);
         let jobs = self.clone();
         let run_id = id.clone();
@@ -312,7 +333,7 @@ impl Jobs {
                 s.started_ms = Some(now_ms());
                 s.stage = "starting".into();
             });
-            let work = jobs.run(&run_id, source, plan, partitions, memory_limit_mb << 20);
+            let work = jobs.run(&run_id, source, plan, partitions, memory_limit_mb << 20, cluster);
             let outcome = match tokio::time::timeout(Duration::from_secs(timeout_secs), work).await {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err((JobState::Failed, e)),
@@ -407,8 +428,20 @@ impl Jobs {
     }
 
     /// Runs a job's work (after it got a slot).
-    async fn run(&self, id: &str, source: Source, plan: Plan, partitions: usize, memory_limit: u64) -> Result<(), ApiError> {
+    async fn run(
+        &self,
+        id: &str,
+        source: Source,
+        plan: Plan,
+        partitions: usize,
+        memory_limit: u64,
+        cluster: Option<bool>,
+    ) -> Result<(), ApiError> {
         let started = Instant::now();
+        if let Some(on_cluster) = self.cluster_route(id, &source, cluster).await? {
+            return self.run_on_cluster(id, on_cluster, &plan, started).await;
+        }
+        self.update(id, |s| s.engine = Some("local".into()));
         self.update(id, |s| s.stage = "checking the source version".into());
         let source_error = |e: crate::sources::SourceError| ApiError::new(e.kind, e.message);
         let version = source.version(&self.config).await.map_err(source_error)?;
@@ -466,12 +499,93 @@ impl Jobs {
         });
         let options = SessionOptions { target_partitions: partitions, memory_limit: Some((memory_limit - held) as usize) };
         let session = Session::new(&dataset, &options).map_err(engine_error)?;
+        self.run_cells(id, &session, &plan).await
+    }
+
+    /// Whether the job runs on the cluster: the source as the executors
+    /// read it, or `None` (it runs here).
+    async fn cluster_route(&self, id: &str, source: &Source, asked: Option<bool>) -> Result<Option<ClusterSource>, ApiError> {
+        let c = &self.config.cluster;
+        if c.engine != ClusterEngine::Ballista || asked == Some(false) {
+            return Ok(None);
+        }
+        let reachable = self.cluster_source(source);
+        if asked == Some(true) {
+            return reachable.map(Some);
+        }
+        // By size: a log the executors cannot read runs here.
+        let Ok(on_cluster) = reachable else { return Ok(None) };
+        self.update(id, |s| s.stage = "checking the log's size".into());
+        let size = on_cluster.size().await.map_err(|m| ApiError::new("source_unavailable", m))?;
+        Ok((size >= c.threshold_mb.saturating_mul(1 << 20)).then_some(on_cluster))
+    }
+
+    /// The source as the cluster's executors read it, or why they cannot.
+    fn cluster_source(&self, source: &Source) -> Result<ClusterSource, ApiError> {
+        let unreachable = |m: String| ApiError {
+            hint: Some("give a log the executors can read: an http(s):// or s3:// URL, or a file in a data directory every executor mounts at the same path ([cluster] shared_data_dir = true); or submit with \"cluster\": false to run it here".into()),
+            ..ApiError::new("not_reachable_by_cluster", m)
+        };
+        let invalid = |m: String| ApiError::new("invalid_source", m);
+        match source {
+            Source::Sample => Err(unreachable("the built-in sample is made by this server; the cluster's executors cannot read it".into())),
+            Source::File(path) if self.config.cluster.shared_data_dir => {
+                let url = url::Url::from_file_path(path).map_err(|_| invalid(format!("{} is not an absolute path", path.display())))?;
+                ClusterSource::new(url.as_str(), S3Options::default()).map_err(invalid)
+            }
+            Source::File(path) => Err(unreachable(format!(
+                "`{}` is in this server's data directory, which the cluster's executors cannot read ([cluster] shared_data_dir is false)",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ))),
+            Source::Remote { url } => {
+                let s3 = &self.config.s3;
+                let options = S3Options { endpoint: s3.endpoint.clone(), region: s3.region.clone(), allow_http: s3.allow_http };
+                ClusterSource::new(url.as_str(), options).map_err(invalid)
+            }
+        }
+    }
+
+    /// Runs the job's cells on the Ballista cluster: its executors ingest
+    /// the log's byte ranges and run every query's stages.
+    async fn run_on_cluster(&self, id: &str, source: ClusterSource, plan: &Plan, started: Instant) -> Result<(), ApiError> {
+        let c = &self.config.cluster;
+        self.update(id, |s| {
+            s.engine = Some(format!("ballista {}", c.scheduler));
+            s.stage = format!("connecting to the Ballista cluster at {}", c.scheduler);
+        });
+        let at_scheduler = |e: glint_engine::EngineError| {
+            let mut err = engine_error(e);
+            if !err.message.contains(&c.scheduler) {
+                err.message = format!("{} (scheduler {})", err.message, c.scheduler);
+            }
+            err
+        };
+        let ctx = glint_cluster::connect(&c.scheduler, c.ranges).await.map_err(at_scheduler)?;
+        self.update(id, |s| s.stage = format!("ingesting in {} ranges on the cluster", c.ranges));
+        let opened = glint_cluster::open(ctx, source, c.ranges).await.map_err(at_scheduler)?;
+        let report = opened.session.report().clone();
+        let ingest_ms = started.elapsed().as_secs_f64() * 1e3;
+        self.update(id, |s| {
+            s.ingest = Some(IngestSummary {
+                bytes: opened.bytes,
+                rows: report.rows,
+                malformed: report.malformed,
+                type_conflicts: report.conflict_total(),
+                ms: ingest_ms,
+                report,
+            });
+        });
+        self.run_cells(id, &opened.session, plan).await
+    }
+
+    /// Runs the plan's cells one after another, keeping each result.
+    async fn run_cells(&self, id: &str, session: &Session, plan: &Plan) -> Result<(), ApiError> {
         let total = plan.steps.len();
         for (i, step) in plan.steps.iter().enumerate() {
             self.update(id, |s| s.stage = format!("running {} ({} of {total})", step.label(), i + 1));
             let cell_started = Instant::now();
             let fail = |e: glint_engine::EngineError| ApiError { cell: Some(step.label()), position: Some(step.cell), ..engine_error(e) };
-            let out = glint_engine::cell::run(&session, &step.kind, &step.body, &plan.params).await.map_err(fail)?;
+            let out = glint_engine::cell::run(session, &step.kind, &step.body, &plan.params).await.map_err(fail)?;
             if let Some(name) = &step.name {
                 session.register_result(name, &out.table).map_err(fail)?;
             }

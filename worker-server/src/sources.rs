@@ -62,6 +62,12 @@ impl Source {
         if text == "sample" {
             return Ok(Source::Sample);
         }
+        if text.starts_with("blob:") || text.starts_with("file://") {
+            return Err(SourceError::new(
+                "invalid_source",
+                format!("`{text}` is a file on your machine (in your browser); this server cannot read it: put the log in the server's data directory, on an http(s) server or in S3"),
+            ));
+        }
         if let Some((scheme, _)) = text.split_once("://") {
             let url = Url::parse(text).map_err(|e| SourceError::new("invalid_source", format!("`{text}` is not a valid URL: {e}")))?;
             return match scheme.to_ascii_lowercase().as_str() {

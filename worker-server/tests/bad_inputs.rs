@@ -36,6 +36,8 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("missing file", Job(json!({"source": "logs/nope.ndjson", "sql": "SELECT 1"}))),
         ("URL of an internal address", Job(json!({"source": "http://169.254.169.254/latest/meta-data", "sql": "SELECT 1"}))),
         ("unsupported URL scheme", Job(json!({"source": "ftp://example.com/log.ndjson", "sql": "SELECT 1"}))),
+        ("a file in the browser", Job(json!({"source": "blob:http://127.0.0.1:8080/5f2c", "sql": "SELECT 1"}))),
+        ("cluster asked, none configured", Job(json!({"source": "sample", "sql": "SELECT 1", "cluster": true}))),
         ("malformed notebook", Job(json!({"source": "sample", "notebook": "```sql name=q\nSELECT 1\n"}))),
         ("wrong parameter type", Job(json!({"source": "sample", "notebook": NOTEBOOK, "params": {"n": "five"}}))),
         ("unknown parameter", Job(json!({"source": "sample", "notebook": NOTEBOOK, "params": {"m": 1}}))),
@@ -121,6 +123,8 @@ fn bad_input_gets_a_clear_error_naming_what_is_wrong() {
         missing file                     → 400: not_found: logs/nope.ndjson does not exist in the data directory
         URL of an internal address       → 403: forbidden: 169.254.169.254 resolves to 169.254.169.254, an internal address; this server does not fetch from internal addresses (allow_private_sources)
         unsupported URL scheme           → 400: invalid_source: `ftp://` sources are not supported: use http(s)://, s3:// or a path in the data directory
+        a file in the browser            → 400: invalid_source: `blob:http://127.0.0.1:8080/5f2c` is a file on your machine (in your browser); this server cannot read it: put the log in the server's data directory, on an htt
+        cluster asked, none configured   → 400: no_cluster: this server has no cluster to run the job on (its config has no [cluster] engine = "ballista"); leave out `cluster`
         malformed notebook               → 400: invalid_notebook: the notebook does not parse: line 1: this ```sql cell is never closed: add a line ``` after its body
         wrong parameter type             → 400: invalid_notebook: parameter `n` is a whole number; "five" is not a whole number
         unknown parameter                → 400: invalid_notebook: the notebook has no parameter `m` (it has: n)

@@ -26,7 +26,7 @@ pub fn run(ws: &Workspace, options: &LoadOptions) -> Result<()> {
     let mut cargo = ws.cargo();
     cargo
         .args(["test", "-p", "glint-protocol", "-p", "glint-notebook", "-p", "glint-stats", "-p", "glint-engine"])
-        .args(["-p", "worker-server", "-p", "glint-fuzz", "--test", "load", "--", "--nocapture", "--test-threads=1"])
+        .args(["-p", "worker-server", "-p", "glint-fuzz", "-p", "glint-cluster", "--test", "load", "--", "--nocapture", "--test-threads=1"])
         .env("GLINT_LOAD_CLIENTS", options.clients.to_string())
         .env("GLINT_LOAD_JOBS", options.jobs.to_string());
     ws.run(&mut cargo)

@@ -138,6 +138,8 @@ fn all_steps(ws: &Workspace, options: &TestOptions, steps: &mut Steps) -> Result
             "worker-server",
             "-p",
             "glint-fuzz",
+            "-p",
+            "glint-cluster",
         ]))
     });
     let native = native.and_then(|()| {

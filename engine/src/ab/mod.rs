@@ -242,7 +242,9 @@ pub async fn run(session: &Session, spec: &AbSpec) -> Result<AbReport> {
                 Cap::Percentile(p) => format!("the {p}th percentile of all arms' units, exact nearest rank"),
                 Cap::Value(_) => "a fixed cap".to_string(),
             };
-            warnings.push(format!("`{}`: per-unit values capped at {cap} ({how}); {over} unit(s) were above it", metric.name));
+            // 12 significant digits: the same cap, summed in another order, reads the same.
+            let shown: f64 = format!("{cap:.11e}").parse().unwrap_or(cap);
+            warnings.push(format!("`{}`: per-unit values capped at {shown} ({how}); {over} unit(s) were above it", metric.name));
         }
     }
     let mut segments: Vec<(String, Vec<ArmSums>)> = Vec::new();

@@ -206,9 +206,14 @@ pub(crate) fn arm_sums(spec: &AbSpec, caps: &[Option<f64>], by_segment: bool) ->
             _ => {
                 let cuped = spec.cuped_days.is_some() && matches!(metric.definition, MetricDef::Value(_));
                 match caps.get(i).copied().flatten() {
+                    // A percentile cap is some unit's own value, summed in
+                    // another query: in another order over other partitions
+                    // it may come out an ulp or so higher. Such a unit is at
+                    // the cap, not above it.
                     Some(cap) => capped.push(format!(
-                        "LEAST(v{i}, {c}) AS v{i}, CASE WHEN v{i} > {c} THEN 1 ELSE 0 END AS over{i}",
-                        c = float(cap)
+                        "LEAST(v{i}, {c}) AS v{i}, CASE WHEN v{i} > {above} THEN 1 ELSE 0 END AS over{i}",
+                        c = float(cap),
+                        above = float(cap + 1e-9 * cap.abs().max(1.0))
                     )),
                     None => capped.push(format!("v{i}, 0 AS over{i}")),
                 }
