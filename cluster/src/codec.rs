@@ -209,3 +209,75 @@ fn glint_scan(node: &Arc<dyn ExecutionPlan>) -> Option<(&GlintSource, &FileScanC
 pub fn codecs() -> (Arc<dyn LogicalExtensionCodec>, Arc<dyn PhysicalExtensionCodec>) {
     (Arc::new(GlintLogicalCodec::default()), Arc::new(GlintPhysicalCodec::default()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion_proto::physical_plan::DefaultPhysicalProtoConverter;
+    use glint_engine::ingest::{IngestOptions, PartitionScan, RangeInput, scan_partition, split_ranges};
+
+    use datafusion::datasource::physical_plan::FileSource;
+
+    use crate::source::{ClusterSource, S3Options};
+
+    const LOG: &[u8] = b"{\"event\":\"a\",\"userId\":\"u1\"}\n{\"event\":\"b\",\"userId\":\"u2\",\"properties\":{\"n\":1}}\nnot json\n{\"event\":\"c\"}\n";
+
+    fn events() -> Arc<Events> {
+        let ranges: Vec<(u64, u64)> = split_ranges(LOG.len() as u64, 3).into_iter().map(|r| (r.start, r.end)).collect();
+        let summaries = ranges
+            .iter()
+            .map(|&(a, b)| scan_partition(RangeInput::slice(LOG, a..b), &IngestOptions::default()).map(|s: PartitionScan| s.summary()))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let source = ClusterSource::new("https://logs.example/events.ndjson", S3Options::default()).unwrap();
+        Events::new(EventsSpec { split: Split { source, size: LOG.len() as u64, ranges }, summaries }).unwrap()
+    }
+
+    /// What a scan reads, as the codec sees it: its table's kind, its partitions' ranges, its limit.
+    fn shape(plan: &Arc<dyn ExecutionPlan>) -> String {
+        let (source, config) = glint_scan(plan).expect("a Glint scan");
+        let groups: Vec<Vec<(i64, i64)>> = config
+            .file_groups
+            .iter()
+            .map(|g| g.files().iter().map(|f| f.range.as_ref().map(|r| (r.start, r.end)).unwrap()).collect())
+            .collect();
+        format!("{} {groups:?} limit {:?} schema {}", source.file_type(), config.limit, plan.schema().fields().len())
+    }
+
+    /// A scan narrowed to a task's ranges, and a cell result held in memory,
+    /// read back as they were written.
+    #[test]
+    fn scans_and_in_memory_tables_travel_whole() {
+        let codec = GlintPhysicalCodec::default();
+        let ctx = TaskContext::default();
+        let events = events();
+        let cases: Vec<(Arc<dyn ExecutionPlan>, &str)> = vec![
+            (Scan::Events(events.clone()).exec(None, None), "glint_events [[(0, 33)], [(33, 66)], [(66, 100)]] limit None schema 6"),
+            (Scan::Events(events.clone()).exec(Some(&[vec![(66, 100)]]), Some(2)), "glint_events [[(66, 100)]] limit Some(2) schema 6"),
+            (Scan::Ranges(Arc::new(events.spec.split.clone())).exec(Some(&[]), None), "glint_ranges [] limit None schema 2"),
+        ];
+        for (plan, expected) in cases {
+            assert_eq!(shape(&plan), expected);
+            let mut buf = Vec::new();
+            codec.try_encode(plan, &mut buf, &DefaultPhysicalProtoConverter {}).unwrap();
+            assert!(buf.starts_with(MAGIC));
+            let back = codec.try_decode(&buf, &[], &ctx, &DefaultPhysicalProtoConverter {}).unwrap();
+            assert_eq!(shape(&back), expected);
+        }
+
+        let logical = GlintLogicalCodec::default();
+        let batch = arrow::record_batch::RecordBatch::try_from_iter(vec![(
+            "n",
+            Arc::new(arrow::array::Int64Array::from(vec![1, 2, 3])) as arrow::array::ArrayRef,
+        )])
+        .unwrap();
+        let table = Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch.clone()]]).unwrap());
+        let mut buf = Vec::new();
+        logical.try_encode_table_provider(&TableReference::bare("orders"), table, &mut buf).unwrap();
+        let back = logical.try_decode_table_provider(&buf, &TableReference::bare("orders"), batch.schema(), &ctx).unwrap();
+        let any: &dyn std::any::Any = back.as_ref();
+        let back = any.downcast_ref::<MemTable>().expect("a MemTable");
+        let rows: Vec<_> = back.batches.iter().flat_map(|p| p.try_read().unwrap().clone()).collect();
+        assert_eq!(rows, vec![batch]);
+    }
+}

@@ -47,7 +47,7 @@ pub struct TestOptions {
 /// Seconds per fuzz target in the short run.
 const FUZZ_SECS: u64 = 20;
 
-const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server, fuzz corpora)";
+const NATIVE: &str = "native tests (protocol, notebook, stats, engine, worker-server, Ballista cluster, fuzz corpora)";
 const FUZZ: &str = "short fuzz run (cargo xtask fuzz --secs 20)";
 const APP: &str = "app model and Parquet export tests (native)";
 const WASM: &str = "wasm engine tests (headless Chromium)";
