@@ -28,7 +28,7 @@ use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::table::{Events, EventsSpec, EventsTable, GlintSource, RangesTable, Scan, Split};
+use crate::table::{Events, EventsSpec, GlintSource, GlintTable, Scan, Split};
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 
@@ -38,6 +38,22 @@ const MAGIC: &[u8] = b"GLINT";
 enum Table {
     Events(EventsSpec),
     Ranges(Split),
+}
+
+impl Table {
+    fn of(scan: &Scan) -> Table {
+        match scan {
+            Scan::Events(events) => Table::Events(events.spec.clone()),
+            Scan::Ranges(split) => Table::Ranges(split.as_ref().clone()),
+        }
+    }
+
+    fn scan(self) -> DfResult<Scan> {
+        Ok(match self {
+            Table::Events(spec) => Scan::Events(Events::new(spec)?),
+            Table::Ranges(split) => Scan::Ranges(Arc::new(split)),
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -92,10 +108,7 @@ impl LogicalExtensionCodec for GlintLogicalCodec {
         ctx: &TaskContext,
     ) -> DfResult<Arc<dyn TableProvider>> {
         match glint(buf) {
-            Some((b'T', body)) => Ok(match decode_json::<Table>(body)? {
-                Table::Events(spec) => Arc::new(EventsTable { events: Events::new(spec)? }),
-                Table::Ranges(split) => Arc::new(RangesTable { split: Arc::new(split) }),
-            }),
+            Some((b'T', body)) => Ok(Arc::new(GlintTable(decode_json::<Table>(body)?.scan()?))),
             Some((b'M', body)) => {
                 let reader = StreamReader::try_new(std::io::Cursor::new(body), None)?;
                 let batches = reader.collect::<Result<Vec<_>, _>>()?;
@@ -112,11 +125,8 @@ impl LogicalExtensionCodec for GlintLogicalCodec {
         buf: &mut Vec<u8>,
     ) -> DfResult<()> {
         let any: &dyn std::any::Any = node.as_ref();
-        if let Some(t) = any.downcast_ref::<EventsTable>() {
-            return encode_json(b'T', &Table::Events(t.events.spec.clone()), buf);
-        }
-        if let Some(t) = any.downcast_ref::<RangesTable>() {
-            return encode_json(b'T', &Table::Ranges(t.split.as_ref().clone()), buf);
+        if let Some(GlintTable(scan)) = any.downcast_ref::<GlintTable>() {
+            return encode_json(b'T', &Table::of(scan), buf);
         }
         if let Some(t) = any.downcast_ref::<MemTable>() {
             buf.extend_from_slice(MAGIC);
@@ -163,11 +173,7 @@ impl PhysicalExtensionCodec for GlintPhysicalCodec {
         match glint(buf) {
             Some((b'P', body)) => {
                 let plan: ScanPlan = decode_json(body)?;
-                let scan = match plan.table {
-                    Table::Events(spec) => Scan::Events(Events::new(spec)?),
-                    Table::Ranges(split) => Scan::Ranges(Arc::new(split)),
-                };
-                Ok(scan.exec(Some(&plan.groups), plan.limit))
+                Ok(plan.table.scan()?.exec(Some(&plan.groups), plan.limit))
             }
             _ => self.ballista.try_decode(buf, inputs, ctx, proto_converter),
         }
@@ -180,10 +186,7 @@ impl PhysicalExtensionCodec for GlintPhysicalCodec {
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> DfResult<()> {
         if let Some((source, config)) = glint_scan(&node) {
-            let table = match &source.scan {
-                Scan::Events(events) => Table::Events(events.spec.clone()),
-                Scan::Ranges(split) => Table::Ranges(split.as_ref().clone()),
-            };
+            let table = Table::of(&source.scan);
             let groups = config
                 .file_groups
                 .iter()

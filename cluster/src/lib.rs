@@ -40,7 +40,7 @@ use glint_engine::ingest::{IngestOptions, ScanSummary, merge_reports, plan_schem
 use glint_engine::session::Session;
 
 pub use source::{ClusterSource, S3Options};
-use table::{Events, EventsSpec, EventsTable, RangesTable, Split};
+use table::{Events, EventsSpec, GlintTable, Scan, Split};
 
 /// The scheduler's default gRPC port.
 pub const DEFAULT_SCHEDULER_PORT: u16 = 50050;
@@ -88,7 +88,7 @@ pub async fn open(ctx: SessionContext, source: ClusterSource, ranges: usize) -> 
     let size = source.size().await.map_err(unavailable)?;
     let split = Split { source, size, ranges: split_ranges(size, ranges).into_iter().map(|r| (r.start, r.end)).collect() };
     let n = split.ranges.len();
-    ctx.register_table("glint_ranges", Arc::new(RangesTable { split: Arc::new(split.clone()) }))?;
+    ctx.register_table("glint_ranges", Arc::new(GlintTable(Scan::Ranges(Arc::new(split.clone())))))?;
     let collected = match ctx.sql("SELECT range, summary FROM glint_ranges").await {
         Ok(df) => df.collect().await,
         Err(e) => Err(e),
@@ -123,7 +123,7 @@ pub async fn open(ctx: SessionContext, source: ClusterSource, ranges: usize) -> 
     report.malformed_examples.truncate(opts.max_examples);
     let fields = plan.field_infos();
     let events = Events::new(EventsSpec { split, summaries })?;
-    ctx.register_table(glint_engine::session::EVENTS_TABLE, Arc::new(EventsTable { events }))?;
+    ctx.register_table(glint_engine::session::EVENTS_TABLE, Arc::new(GlintTable(Scan::Events(events))))?;
     Ok(Opened { session: Session::with_context(ctx, report, fields), bytes: size, ranges: n })
 }
 

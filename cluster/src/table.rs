@@ -228,41 +228,9 @@ fn scan_plan(scan: &Scan, projection: Option<&Vec<usize>>, limit: Option<usize>)
     Ok(Arc::new(ProjectionExec::try_new(exprs, exec)?))
 }
 
-// ---------------------------------------------------------------- phase 1
-
-/// The table `glint_ranges`: one row per range, `(range, summary)`, the
-/// summary as JSON.
-#[derive(Debug)]
-pub struct RangesTable {
-    pub split: Arc<Split>,
-}
-
 pub fn ranges_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![Field::new("range", DataType::UInt32, false), Field::new("summary", DataType::Utf8, false)]))
 }
-
-#[async_trait]
-impl TableProvider for RangesTable {
-    fn schema(&self) -> SchemaRef {
-        ranges_schema()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Base
-    }
-
-    async fn scan(
-        &self,
-        _state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        scan_plan(&Scan::Ranges(self.split.clone()), projection, limit)
-    }
-}
-
-// ---------------------------------------------------------------- phase 2
 
 /// What the `events` table's plans carry: the split and every range's summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,16 +260,15 @@ impl Events {
     }
 }
 
-/// The table `events`, read by the executors.
+/// The tables `events` and `glint_ranges` (one row per range, `(range,
+/// summary)`, the summary as JSON): scans the executors run.
 #[derive(Debug)]
-pub struct EventsTable {
-    pub events: Arc<Events>,
-}
+pub struct GlintTable(pub Scan);
 
 #[async_trait]
-impl TableProvider for EventsTable {
+impl TableProvider for GlintTable {
     fn schema(&self) -> SchemaRef {
-        self.events.plan.schema.clone()
+        self.0.schema()
     }
 
     fn table_type(&self) -> TableType {
@@ -315,6 +282,6 @@ impl TableProvider for EventsTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        scan_plan(&Scan::Events(self.events.clone()), projection, limit)
+        scan_plan(&self.0, projection, limit)
     }
 }

@@ -441,8 +441,10 @@ impl Jobs {
         if let Some(on_cluster) = self.cluster_route(id, &source, cluster).await? {
             return self.run_on_cluster(id, on_cluster, &plan, started).await;
         }
-        self.update(id, |s| s.engine = Some("local".into()));
-        self.update(id, |s| s.stage = "checking the source version".into());
+        self.update(id, |s| {
+            s.engine = Some("local".into());
+            s.stage = "checking the source version".into();
+        });
         let source_error = |e: crate::sources::SourceError| ApiError::new(e.kind, e.message);
         let version = source.version(&self.config).await.map_err(source_error)?;
         let key = version.as_ref().map(|v| format!("{source:?}\n{v}"));
